@@ -1,0 +1,187 @@
+"""IP address and CIDR text <-> integers, with the semantics of Go's `net` package.
+
+Hybridnet parses with `net.ParseIP`/`net.ParseCIDR` and prints with `net.IP.String()`, so this
+module reproduces both: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) *is* an IPv4 address
+(Go's `To4()`), and is printed dotted. netaddr does the strict parsing at the edge; everything
+after that is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import netaddr
+
+from ipam.constants import FAMILY_BITS, IPV4, IPV6
+from ipam.errors import AddressError
+
+_MAPPED_PREFIX = 0xFFFF << 32  # ::ffff:0:0/96
+_MAPPED_MASK = ((1 << 96) - 1) << 32
+_V4_MASK = (1 << 32) - 1
+
+
+def family_bits(family: int) -> int:
+    return FAMILY_BITS[family]
+
+
+def family_of_text(text: str) -> int:
+    """The family Go would parse `text` as, from its shape alone."""
+    return IPV6 if ":" in text else IPV4
+
+
+def _is_mapped(value: int) -> bool:
+    return value & _MAPPED_MASK == _MAPPED_PREFIX
+
+
+def _parse_raw(text: str) -> tuple[int, int]:
+    """Parse without the IPv4-mapped folding: (textual family, integer)."""
+    family = family_of_text(text)
+    try:
+        # INET_PTON: no leading zeros, no short forms, no zones, as `netip.ParseAddr`.
+        return family, int(netaddr.IPAddress(text, family, flags=netaddr.INET_PTON))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        raise AddressError(f"invalid IP address {text!r}") from None
+
+
+def parse_ip(text: str) -> tuple[int, int]:
+    """`net.ParseIP`: (family, integer); an IPv4-mapped IPv6 address is IPv4, as `To4()` says."""
+    if not isinstance(text, str):
+        raise AddressError(f"invalid IP address {text!r}")
+    family, value = _parse_raw(text)
+    if family == IPV6 and _is_mapped(value):
+        return IPV4, value & _V4_MASK
+    return family, value
+
+
+def try_parse_ip(text: str) -> tuple[int, int] | None:
+    """`parse_ip`, or None where Go's `net.ParseIP` returns nil."""
+    try:
+        return parse_ip(text)
+    except AddressError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Cidr:
+    """A parsed `net.ParseCIDR` result: the written address and the network it names."""
+
+    family: int
+    ip: int  # the address as written, host bits included
+    prefixlen: int
+
+    @property
+    def bits(self) -> int:
+        return FAMILY_BITS[self.family]
+
+    @property
+    def size(self) -> int:
+        return 1 << (self.bits - self.prefixlen)
+
+    @property
+    def first(self) -> int:
+        """The network address."""
+        return self.ip & ~(self.size - 1)
+
+    @property
+    def last(self) -> int:
+        """The highest address (IPv4: broadcast)."""
+        return self.first + self.size - 1
+
+    @property
+    def has_host_bits(self) -> bool:
+        return self.ip != self.first
+
+    def contains(self, family: int, value: int) -> bool:
+        """`IPNet.Contains`: families must match, then range membership."""
+        return family == self.family and self.first <= value <= self.last
+
+    def nests_with(self, other: Cidr) -> bool:
+        """One contains the other's network address (CIDRs never partially overlap)."""
+        return self.contains(other.family, other.first) or other.contains(self.family, self.first)
+
+    @property
+    def text(self) -> str:
+        """`IPNet.String()` of the network: canonical CIDR text."""
+        return f"{int_to_text(self.first, self.family)}/{self.prefixlen}"
+
+
+def _dtoi(text: str) -> int | None:
+    """Go's `dtoi`: ASCII decimal digits only, leading zeros allowed."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 7:
+        return None
+    return int(text)
+
+
+def parse_cidr(text: str) -> Cidr:
+    """`net.ParseCIDR`. An IPv4-mapped IPv6 network of /96 or longer behaves in Go's
+    `Contains` and `String` as the IPv4 network of (prefix - 96), so it is returned as one."""
+    if not isinstance(text, str) or "/" not in text:
+        raise AddressError(f"invalid CIDR {text!r}")
+    addr, _, mask = text.partition("/")
+    family, value = _parse_raw(addr)
+    prefixlen = _dtoi(mask)
+    if prefixlen is None or prefixlen > FAMILY_BITS[family]:
+        raise AddressError(f"invalid CIDR {text!r}")
+    if family == IPV6 and prefixlen >= 96 and _is_mapped(value):
+        return Cidr(IPV4, value & _V4_MASK, prefixlen - 96)
+    return Cidr(family, value, prefixlen)
+
+
+def try_parse_cidr(text: str) -> Cidr | None:
+    try:
+        return parse_cidr(text)
+    except AddressError:
+        return None
+
+
+def int_to_text(value: int, family: int) -> str:
+    """`net.IP.String()` of an integer address of `family`."""
+    if family == IPV4:
+        return ".".join(str((value >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+    if _is_mapped(value):
+        return int_to_text(value & _V4_MASK, IPV4)
+    groups = [(value >> shift) & 0xFFFF for shift in range(112, -16, -16)]
+    best_start, best_len = -1, 0
+    run_start, run_len = -1, 0
+    for index, group in enumerate(groups):
+        if group:
+            run_len = 0
+            continue
+        if run_len == 0:
+            run_start = index
+        run_len += 1
+        if run_len > best_len:  # strictly longer: the first longest run wins (RFC 5952)
+            best_start, best_len = run_start, run_len
+    hexes = [f"{group:x}" for group in groups]
+    if best_len < 2:  # "::" never stands for a single zero group
+        return ":".join(hexes)
+    head = ":".join(hexes[:best_start])
+    tail = ":".join(hexes[best_start + best_len :])
+    return f"{head}::{tail}"
+
+
+def canonical_ip(text: str) -> str:
+    """Go's canonical text of an address (raises AddressError if Go would not parse it)."""
+    family, value = parse_ip(text)
+    return int_to_text(value, family)
+
+
+def canonical_cidr(text: str) -> str:
+    """Canonical `IPNet.String()` of a CIDR (host bits are masked off, as Go does)."""
+    return parse_cidr(text).text
+
+
+def is_canonical_ip(text: str) -> bool:
+    parsed = try_parse_ip(text)
+    return parsed is not None and int_to_text(parsed[1], parsed[0]) == text
+
+
+def is_canonical_cidr(text: str) -> bool:
+    parsed = try_parse_cidr(text)
+    return parsed is not None and not parsed.has_host_bits and parsed.text == text
+
+
+def is_canonical(text: str) -> bool:
+    """Canonical address or canonical CIDR, whichever `text` claims to be."""
+    return is_canonical_cidr(text) if "/" in text else is_canonical_ip(text)
+
