@@ -1,0 +1,11 @@
+"""Top-level URL map."""
+
+from django.contrib import admin
+from django.urls import path
+
+from hybridplan.health import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,20 @@
+"""Limits and fixed values of the planner's domain."""
+
+# Kubernetes object names (DNS-1123 subdomain) and label syntax.
+K8S_NAME_MAX_LENGTH = 253
+K8S_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+LABEL_NAME_MAX_LENGTH = 63
+LABEL_PREFIX_MAX_LENGTH = 253
+LABEL_NAME_PATTERN = r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"
+
+# VLAN IDs the Hybridnet daemon accepts (SPEC 4.9); 0 means untagged.
+VLAN_ID_MIN = 0
+VLAN_ID_MAX = 4094
+
+# Text columns holding an address or a CIDR: the longest IPv6 CIDR text is 43 characters.
+ADDRESS_TEXT_MAX_LENGTH = 50
+NAME_MAX_LENGTH = 100
+
+# An address key is 17 bytes: the IP family, then the address as 16 big-endian bytes, so
+# byte order is address order within a family and IPv4 and IPv6 never interleave.
+ADDRESS_KEY_LENGTH = 17

@@ -1,0 +1,19 @@
+"""The planner's domain model."""
+
+from planner.models.clusters import Cluster, Network, Subnet
+from planner.models.observed import ObservedIPInstance, ObservedSubnetStatus, SyncRun
+from planner.models.sites import AddressPool, Node, NodeSegment, Reservation, Site
+
+__all__ = [
+    "AddressPool",
+    "Cluster",
+    "Network",
+    "Node",
+    "NodeSegment",
+    "ObservedIPInstance",
+    "ObservedSubnetStatus",
+    "Reservation",
+    "Site",
+    "Subnet",
+    "SyncRun",
+]

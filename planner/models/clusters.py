@@ -1,0 +1,274 @@
+"""What is planned for each cluster: the cluster itself, its Networks and Subnets."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from planner.addressing import ParsedCidr, address_key, key_to_text
+from planner.choices import (
+    DEFAULT_MODE_FOR_TYPE,
+    MODES_FOR_TYPE,
+    DefaultNetworkTypeChoices,
+    IPFamilyChoices,
+    NetworkModeChoices,
+    NetworkTypeChoices,
+)
+from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH, NAME_MAX_LENGTH
+from planner.fields import EncryptedTextField
+from planner.models.base import (
+    CidrModel,
+    TimestampedModel,
+    address_key_field,
+    overlapping,
+    parse_member_address,
+)
+from planner.models.sites import AddressPool, NodeSegment, Site
+from planner.validators import validate_k8s_name, validate_labels
+
+DEFAULT_SYNC_INTERVAL_SECONDS = 300
+
+
+class Cluster(TimestampedModel):
+    name = models.CharField(max_length=NAME_MAX_LENGTH, unique=True, validators=[validate_k8s_name])
+    sites = models.ManyToManyField(Site, related_name="clusters", blank=True)
+    api_server_url = models.URLField("API server URL", blank=True)
+    # A kubeconfig, or JSON {"token", "ca_pem"}: encrypted at rest, never shown back.
+    credentials = EncryptedTextField(blank=True)
+    default_network_type = models.CharField(
+        max_length=20,
+        choices=DefaultNetworkTypeChoices.choices,
+        default=DefaultNetworkTypeChoices.OVERLAY,
+        help_text="DEFAULT_NETWORK_TYPE of the cluster's Hybridnet (the chart default is Overlay).",
+    )
+    sync_enabled = models.BooleanField(default=False)
+    sync_interval_seconds = models.PositiveIntegerField(default=DEFAULT_SYNC_INTERVAL_SECONDS)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials)
+
+
+class Network(TimestampedModel):
+    """A Hybridnet Network CR as planned: a scheduling domain of nodes."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="networks")
+    name = models.CharField(max_length=K8S_NAME_MAX_LENGTH, validators=[validate_k8s_name])
+    type = models.CharField(max_length=20, choices=NetworkTypeChoices.choices)
+    mode = models.CharField(
+        max_length=20,
+        choices=NetworkModeChoices.choices,
+        blank=True,
+        help_text="Empty: the type's default (VLAN, VXLAN or GlobalBGP), written explicitly.",
+    )
+    net_id = models.BigIntegerField(
+        "netID",
+        null=True,
+        blank=True,
+        help_text="VLAN ID (VLAN), local AS number (BGP) or VXLAN VNI (Overlay).",
+    )
+    node_selector = models.JSONField(default=dict, blank=True, validators=[validate_labels])
+    bgp_peers = models.JSONField("BGP peers", default=list, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["cluster__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "name"], name="network_unique_name_per_cluster"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}/{self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.mode and self.type in DEFAULT_MODE_FOR_TYPE:
+            self.mode = DEFAULT_MODE_FOR_TYPE[self.type]
+        if self.type in MODES_FOR_TYPE and self.mode not in MODES_FOR_TYPE[self.type]:
+            allowed = " or ".join(sorted(MODES_FOR_TYPE[self.type]))
+            raise ValidationError({"mode": f"a {self.type} network takes mode {allowed}"})
+        if not isinstance(self.bgp_peers, list):
+            raise ValidationError({"bgp_peers": "must be a list of peers"})
+        if self.cluster_id and (
+            Network.objects.filter(cluster_id=self.cluster_id, name=self.name)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"name": f"cluster {self.cluster} already has a network {self.name}"}
+            )
+
+    def save(self, *args, **kwargs):
+        if not self.mode:
+            self.mode = DEFAULT_MODE_FOR_TYPE.get(self.type, "")
+        super().save(*args, **kwargs)
+
+
+class Subnet(CidrModel):
+    """A Hybridnet Subnet CR as planned: a slice of a segment, or a block of a pool."""
+
+    cluster = models.ForeignKey(
+        Cluster,
+        on_delete=models.CASCADE,
+        related_name="subnets",
+        editable=False,
+    )
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="subnets")
+    segment = models.ForeignKey(
+        NodeSegment,
+        on_delete=models.PROTECT,
+        related_name="subnets",
+        null=True,
+        blank=True,
+        help_text="The node segment this underlay slice is carved from.",
+    )
+    pool = models.ForeignKey(
+        AddressPool,
+        on_delete=models.PROTECT,
+        related_name="subnets",
+        null=True,
+        blank=True,
+        help_text="The pool this block is carved from.",
+    )
+    name = models.CharField(max_length=K8S_NAME_MAX_LENGTH, validators=[validate_k8s_name])
+    gateway = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
+    start = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
+    end = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
+    reserved_ips = models.JSONField("reservedIPs", default=list, blank=True)
+    exclude_ips = models.JSONField("excludeIPs", default=list, blank=True)
+    net_id = models.BigIntegerField("netID", null=True, blank=True)
+    private = models.BooleanField(null=True, blank=True)
+    auto_nat_outgoing = models.BooleanField("autoNatOutgoing", null=True, blank=True)
+    # The effective start..end window (SPEC 5.1 defaults applied), for overlap lookups.
+    window_first_key = address_key_field()
+    window_last_key = address_key_field()
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["cluster__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "name"], name="subnet_unique_name_per_cluster"
+            ),
+            models.CheckConstraint(
+                condition=~Q(segment__isnull=False, pool__isnull=False),
+                name="subnet_from_segment_or_pool",
+                violation_error_message="A subnet is carved from a segment or a pool, not both.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["family", "window_first_key", "window_last_key"]),
+            models.Index(fields=["segment", "window_first_key"]),
+            models.Index(fields=["pool", "first_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}/{self.name}"
+
+    @property
+    def version(self) -> str:
+        """range.version as Hybridnet wants it: a string, derived from the CIDR (SPEC 11.1)."""
+        return str(self.family)
+
+    def normalize_addresses(self) -> None:
+        super().normalize_addresses()
+        network = self.parsed_cidr
+        for field in ("gateway", "start", "end"):
+            text = getattr(self, field)
+            if text:
+                setattr(self, field, parse_member_address(field, text, network).text)
+        for field in ("reserved_ips", "exclude_ips"):
+            self._normalize_address_list(field, network)
+        first, last = self._window(network)
+        if first > last:
+            raise ValidationError({"end": f"end {self.end} is before start {self.start}"})
+        self.window_first_key = address_key(network.family, first)
+        self.window_last_key = address_key(network.family, last)
+
+    def _normalize_address_list(self, field: str, network: ParsedCidr) -> None:
+        values = getattr(self, field)
+        if not isinstance(values, list):
+            raise ValidationError({field: "must be a list of IP addresses"})
+        canonical = [parse_member_address(field, str(text), network).text for text in values]
+        duplicates = sorted({text for text in canonical if canonical.count(text) > 1})
+        if duplicates:
+            raise ValidationError({field: f"listed more than once: {', '.join(duplicates)}"})
+        setattr(self, field, canonical)
+
+    def _window(self, network: ParsedCidr) -> tuple[int, int]:
+        """SPEC 5.1: start defaults to network + 1; end to broadcast - 1 (IPv4) or the last."""
+        first = (
+            parse_member_address("start", self.start, network).value
+            if self.start
+            else (network.first + 1)
+        )
+        if self.end:
+            last = parse_member_address("end", self.end, network).value
+        else:
+            last = network.last - 1 if network.family == IPFamilyChoices.IPV4 else network.last
+        return first, last
+
+    def clean(self) -> None:
+        if self.network_id is not None:
+            self.cluster_id = self.network.cluster_id
+        super().clean()
+        self._check_source()
+        if self.cluster_id is None:
+            return
+        if (
+            Subnet.objects.filter(cluster_id=self.cluster_id, name=self.name)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"name": f"cluster {self.cluster} already has a subnet {self.name}"}
+            )
+        other = (
+            overlapping(
+                Subnet.objects.exclude(pk=self.pk),
+                self.family,
+                self.window_first_key,
+                self.window_last_key,
+                "window_first_key",
+                "window_last_key",
+            )
+            .select_related("cluster")
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                f"the address window overlaps subnet {other.name} of cluster {other.cluster} "
+                f"({other.cidr}, {other.window_text})"
+            )
+
+    @property
+    def window_text(self) -> str:
+        return f"{key_to_text(self.window_first_key)}-{key_to_text(self.window_last_key)}"
+
+    def _check_source(self) -> None:
+        """A segment slice keeps the segment's CIDR; a pool block lies inside the pool."""
+        if self.segment_id and self.cidr != self.segment.cidr:
+            raise ValidationError(
+                {
+                    "cidr": f"a slice of segment {self.segment.name} must use its CIDR "
+                    f"{self.segment.cidr}"
+                }
+            )
+        if self.pool_id and not (
+            self.pool.family == self.family
+            and self.pool.first_key <= self.first_key
+            and self.last_key <= self.pool.last_key
+        ):
+            raise ValidationError({"cidr": f"{self.cidr} is not inside pool {self.pool.name}"})
+
+    def save(self, *args, **kwargs):
+        self.cluster_id = self.network.cluster_id
+        super().save(*args, **kwargs)

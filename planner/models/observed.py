@@ -1,0 +1,88 @@
+"""What sync reads back from clusters, and the record of each sync run."""
+
+from django.db import models
+
+from planner.choices import SyncActionChoices, SyncStateChoices
+from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH
+from planner.models.base import address_key_field
+from planner.models.clusters import Cluster
+
+
+class ObservedIPInstance(models.Model):
+    """One IPInstance as last pulled from a cluster (read-only: Hybridnet owns it)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="ip_instances")
+    namespace = models.CharField(max_length=K8S_NAME_MAX_LENGTH)
+    name = models.CharField(max_length=K8S_NAME_MAX_LENGTH)
+    ip = models.CharField("IP address", max_length=ADDRESS_TEXT_MAX_LENGTH)
+    ip_key = address_key_field()
+    subnet_name = models.CharField(max_length=K8S_NAME_MAX_LENGTH)
+    network_name = models.CharField(max_length=K8S_NAME_MAX_LENGTH)
+    pod_name = models.CharField(max_length=K8S_NAME_MAX_LENGTH, blank=True)
+    node_name = models.CharField(max_length=K8S_NAME_MAX_LENGTH, blank=True)
+    # Empty binding.nodeName: the pod is gone but its address is kept for it (SPEC 2.3).
+    reserved = models.BooleanField(default=False)
+    observed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "observed IP instance"
+        ordering = ["cluster", "ip_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "namespace", "name"], name="observed_ipinstance_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cluster", "subnet_name"]),
+            models.Index(fields=["cluster", "ip_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}/{self.namespace}/{self.name}"
+
+
+class ObservedSubnetStatus(models.Model):
+    """Subnet.status as last pulled from a cluster."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="subnet_statuses")
+    subnet_name = models.CharField(max_length=K8S_NAME_MAX_LENGTH)
+    total = models.BigIntegerField()
+    used = models.BigIntegerField()
+    available = models.BigIntegerField()
+    last_allocated_ip = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
+    observed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "observed subnet status"
+        verbose_name_plural = "observed subnet statuses"
+        ordering = ["cluster", "subnet_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "subnet_name"], name="observed_subnet_status_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}/{self.subnet_name}: {self.used}/{self.total}"
+
+
+class SyncRun(models.Model):
+    """One plan, apply, pull or adopt against a cluster, with what it did."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="sync_runs")
+    action = models.CharField(max_length=20, choices=SyncActionChoices.choices)
+    state = models.CharField(
+        max_length=20, choices=SyncStateChoices.choices, default=SyncStateChoices.QUEUED
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["cluster", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.cluster} ({self.state})"

@@ -1,0 +1,270 @@
+"""Where addresses live: sites, the node segments and pools in them, nodes and reservations."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from planner.choices import PoolPurposeChoices, ReservationKindChoices
+from planner.constants import ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH, VLAN_ID_MIN
+from planner.models.base import (
+    CidrModel,
+    TimestampedModel,
+    address_key_field,
+    is_network_or_broadcast,
+    overlapping,
+    parse_member_address,
+)
+from planner.validators import validate_k8s_name, validate_labels, validate_vlan_id
+
+
+class Site(TimestampedModel):
+    name = models.CharField(max_length=NAME_MAX_LENGTH, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AddressSpaceModel(CidrModel):
+    """A segment or pool: its CIDR may not overlap any other segment's or pool's."""
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        for model in (NodeSegment, AddressPool):
+            others = overlapping(model.objects.all(), self.family, self.first_key, self.last_key)
+            if isinstance(self, model) and self.pk:
+                others = others.exclude(pk=self.pk)
+            other = others.first()
+            if other is not None:
+                raise ValidationError(
+                    {
+                        "cidr": f"{self.cidr} overlaps {model._meta.verbose_name} "
+                        f"{other.name} ({other.cidr})"
+                    }
+                )
+
+
+class NodeSegment(AddressSpaceModel):
+    """An L2 range that nodes live in; underlay subnets are carved out of it."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="segments")
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    gateway = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
+    vlan_id = models.PositiveSmallIntegerField(
+        "VLAN ID",
+        default=VLAN_ID_MIN,
+        validators=[validate_vlan_id],
+        help_text="0 means untagged (the node NIC itself).",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["site__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="segment_unique_name_per_site"),
+        ]
+        indexes = [models.Index(fields=["family", "first_key", "last_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cidr})"
+
+    def normalize_addresses(self) -> None:
+        super().normalize_addresses()
+        if self.gateway:
+            gateway = parse_member_address("gateway", self.gateway, self.parsed_cidr)
+            if is_network_or_broadcast(gateway, self.parsed_cidr):
+                raise ValidationError(
+                    {
+                        "gateway": f"{gateway.text} is the network or broadcast address of "
+                        f"{self.cidr}"
+                    }
+                )
+            self.gateway = gateway.text
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk:
+            self._check_members_inside()
+
+    def _check_members_inside(self) -> None:
+        """A CIDR edit must keep every node and reservation of the segment inside it."""
+        outside = [
+            f"node {node.name} ({node.ip})"
+            for node in self.nodes.exclude(ip_key__gte=self.first_key, ip_key__lte=self.last_key)
+        ] + [
+            f"reservation {reservation}"
+            for reservation in self.reservations.exclude(
+                start_key__gte=self.first_key, end_key__lte=self.last_key
+            )
+        ]
+        if outside:
+            raise ValidationError(
+                {"cidr": f"{self.cidr} would leave outside: {', '.join(outside)}"}
+            )
+
+
+class AddressPool(AddressSpaceModel):
+    """Routed space for overlay (VXLAN) or BGP underlay subnets, carved as aligned blocks."""
+
+    name = models.CharField(max_length=NAME_MAX_LENGTH, unique=True)
+    purpose = models.CharField(max_length=20, choices=PoolPurposeChoices.choices)
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        related_name="pools",
+        null=True,
+        blank=True,
+        help_text="Leave empty for a pool shared by every site.",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["family", "first_key", "last_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cidr})"
+
+
+class Node(TimestampedModel):
+    name = models.CharField(max_length=253, validators=[validate_k8s_name])
+    segment = models.ForeignKey(NodeSegment, on_delete=models.PROTECT, related_name="nodes")
+    ip = models.CharField("IP address", max_length=ADDRESS_TEXT_MAX_LENGTH)
+    ip_key = address_key_field()
+    cluster = models.ForeignKey(
+        "planner.Cluster",
+        on_delete=models.SET_NULL,
+        related_name="nodes",
+        null=True,
+        blank=True,
+    )
+    labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
+
+    class Meta:
+        ordering = ["segment", "ip_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "ip_key"], name="node_unique_ip_per_segment"
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "name"],
+                name="node_unique_name_per_cluster",
+                condition=Q(cluster__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ip})"
+
+    def normalize_addresses(self) -> None:
+        segment = self.segment.parsed_cidr
+        address = parse_member_address("ip", self.ip, segment)
+        if is_network_or_broadcast(address, segment):
+            raise ValidationError(
+                {"ip": f"{address.text} is the network or broadcast address of {segment.text}"}
+            )
+        if address.text == self.segment.gateway:
+            raise ValidationError({"ip": f"{address.text} is the gateway of {self.segment.name}"})
+        self.ip, self.ip_key = address.text, address.key
+
+    def clean(self) -> None:
+        super().clean()
+        if self.segment_id is None:
+            return
+        self.normalize_addresses()
+        taken = Node.objects.filter(segment=self.segment, ip_key=self.ip_key).exclude(pk=self.pk)
+        holder = taken.first()
+        if holder is not None:
+            raise ValidationError(
+                {
+                    "ip": f"{self.ip} is already the address of node {holder.name} "
+                    f"in segment {self.segment.name}"
+                }
+            )
+        if self.cluster_id and (
+            Node.objects.filter(cluster=self.cluster, name=self.name).exclude(pk=self.pk).exists()
+        ):
+            raise ValidationError(
+                {"name": f"cluster {self.cluster} already has a node {self.name}"}
+            )
+
+    def save(self, *args, **kwargs):
+        self.normalize_addresses()
+        super().save(*args, **kwargs)
+
+
+class Reservation(TimestampedModel):
+    """Addresses kept out of automatic allocation, in a segment or a pool."""
+
+    segment = models.ForeignKey(
+        NodeSegment, on_delete=models.CASCADE, related_name="reservations", null=True, blank=True
+    )
+    pool = models.ForeignKey(
+        AddressPool, on_delete=models.CASCADE, related_name="reservations", null=True, blank=True
+    )
+    start = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH)
+    end = models.CharField(
+        max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True, help_text="Empty for a single address."
+    )
+    start_key = address_key_field()
+    end_key = address_key_field()
+    kind = models.CharField(max_length=20, choices=ReservationKindChoices.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(segment__isnull=False, pool__isnull=True)
+                | Q(segment__isnull=True, pool__isnull=False),
+                name="reservation_in_segment_or_pool",
+                violation_error_message="A reservation belongs to exactly one segment or pool.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["segment", "start_key", "end_key"]),
+            models.Index(fields=["pool", "start_key", "end_key"]),
+        ]
+
+    def __str__(self) -> str:
+        span = f"{self.start}-{self.end}" if self.end and self.end != self.start else self.start
+        return f"{span} ({self.kind})"
+
+    @property
+    def parent(self) -> NodeSegment | AddressPool | None:
+        return self.segment or self.pool
+
+    def normalize_addresses(self) -> None:
+        network = self.parent.parsed_cidr
+        start = parse_member_address("start", self.start, network)
+        end = parse_member_address("end", self.end, network) if self.end else start
+        if end.value < start.value:
+            raise ValidationError({"end": f"end {end.text} is before start {start.text}"})
+        self.start, self.start_key = start.text, start.key
+        self.end = end.text if end != start else ""
+        self.end_key = end.key
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.segment_id is None) == (self.pool_id is None):
+            raise ValidationError("A reservation belongs to exactly one segment or pool.")
+        self.normalize_addresses()
+        siblings = Reservation.objects.filter(
+            segment_id=self.segment_id,
+            pool_id=self.pool_id,
+            start_key__lte=self.end_key,
+            end_key__gte=self.start_key,
+        ).exclude(pk=self.pk)
+        other = siblings.first()
+        if other is not None:
+            raise ValidationError({"start": f"overlaps the reservation {other}"})
+
+    def save(self, *args, **kwargs):
+        self.normalize_addresses()
+        super().save(*args, **kwargs)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The embedded default: SQLite and an on-disk Celery broker under ./var, demo data, an admin
+# login, then the web server, a Celery worker and Celery beat together. Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+HOST=${HYBRIDPLAN_HOST:-127.0.0.1}
+PORT=${HYBRIDPLAN_PORT:-8000}
+
+$PY manage.py migrate --no-input -v0
+$PY manage.py collectstatic --no-input -v0
+$PY manage.py load_demo
+$PY manage.py ensure_admin
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+$PY -m celery -A hybridplan worker --loglevel=INFO --concurrency=2 &
+pids+=($!)
+$PY -m celery -A hybridplan beat --loglevel=INFO --pidfile= &
+pids+=($!)
+$PY -m gunicorn hybridplan.wsgi --bind "$HOST:$PORT" --workers 2 --access-logfile - &
+pids+=($!)
+
+echo "Hybridplan is at http://$HOST:$PORT/admin/ (Ctrl-C stops the web server, worker and beat)"
+# Stop everything as soon as any one of them dies, so a crash is never hidden.
+wait -n "${pids[@]}"

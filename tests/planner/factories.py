@@ -1,0 +1,57 @@
+"""Small builders for planner rows, so each test states only what it is about."""
+
+from planner.choices import NetworkTypeChoices, PoolPurposeChoices
+from planner.models import AddressPool, Cluster, Network, Node, NodeSegment, Site, Subnet
+
+
+def make_site(name: str = "site-a") -> Site:
+    return Site.objects.get_or_create(name=name)[0]
+
+
+def make_segment(
+    cidr: str = "192.168.56.0/24",
+    gateway: str = "192.168.56.1",
+    name: str = "seg-a",
+    site: Site | None = None,
+) -> NodeSegment:
+    segment = NodeSegment(site=site or make_site(), name=name, cidr=cidr, gateway=gateway)
+    segment.full_clean()
+    segment.save()
+    return segment
+
+
+def make_pool(cidr: str = "100.64.0.0/10", name: str = "overlay") -> AddressPool:
+    pool = AddressPool(name=name, cidr=cidr, purpose=PoolPurposeChoices.OVERLAY)
+    pool.full_clean()
+    pool.save()
+    return pool
+
+
+def make_cluster(name: str = "prod-a") -> Cluster:
+    return Cluster.objects.create(name=name)
+
+
+def make_network(
+    cluster: Cluster, name: str = "underlay-1", type: str = NetworkTypeChoices.UNDERLAY, **values
+) -> Network:
+    values.setdefault("node_selector", {"network": name} if type == "Underlay" else {})
+    network = Network(cluster=cluster, name=name, type=type, **values)
+    network.full_clean()
+    network.save()
+    return network
+
+
+def make_node(
+    segment: NodeSegment, ip: str, name: str = "node-1", cluster: Cluster | None = None
+) -> Node:
+    node = Node(segment=segment, ip=ip, name=name, cluster=cluster)
+    node.full_clean()
+    node.save()
+    return node
+
+
+def make_subnet(network: Network, name: str, cidr: str, **values) -> Subnet:
+    subnet = Subnet(network=network, name=name, cidr=cidr, **values)
+    subnet.full_clean()
+    subnet.save()
+    return subnet

@@ -1,0 +1,73 @@
+"""load_demo builds the seed's scenario and is idempotent."""
+
+import pytest
+from django.core.management import call_command
+
+from planner.models import (
+    AddressPool,
+    Cluster,
+    Network,
+    Node,
+    NodeSegment,
+    Reservation,
+    Site,
+    Subnet,
+)
+
+pytestmark = pytest.mark.django_db
+
+DEMO_MODELS = [Site, NodeSegment, Node, Reservation, AddressPool, Cluster, Network, Subnet]
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every demo row as plain values, without timestamps."""
+    return {
+        model.__name__: [
+            {key: value for key, value in row.items() if key not in ("created", "last_updated")}
+            for row in model.objects.order_by("pk").values()
+        ]
+        for model in DEMO_MODELS
+    }
+
+
+def test_demo_has_the_seed_scenario():
+    call_command("load_demo")
+    segment = NodeSegment.objects.get()
+    assert (segment.cidr, segment.gateway, segment.vlan_id) == (
+        "192.168.56.0/24",
+        "192.168.56.1",
+        0,
+    )
+    nodes = dict(Node.objects.values_list("name", "ip"))
+    assert len(nodes) == 5 and sorted(nodes.values()) == [f"192.168.56.{n}" for n in range(2, 7)]
+    labelled = Node.objects.filter(labels__network="network1").values_list("name", flat=True)
+    assert list(labelled) == ["izf8zdygpbo4hx57g2wah8z"]
+    assert str(Reservation.objects.get()) == "192.168.56.250-192.168.56.254 (infrastructure)"
+    assert AddressPool.objects.get().cidr == "100.64.0.0/10"
+    init = Network.objects.get(name="init")
+    assert (init.type, init.mode, init.net_id) == ("Overlay", "VXLAN", 4)
+    underlay = Network.objects.get(name="underlay-network1")
+    assert (underlay.type, underlay.net_id, underlay.node_selector) == (
+        "Underlay",
+        0,
+        {"network": "network1"},
+    )
+    assert Subnet.objects.get(name="init").cidr == "100.64.0.0/16"
+    slice_ = Subnet.objects.get(name="underlay-subnet1")
+    assert (slice_.segment, slice_.cidr, slice_.gateway) == (segment, segment.cidr, segment.gateway)
+    # The slice keeps clear of the node IPs (.2-.6) and the infrastructure range.
+    assert (slice_.start, slice_.end) == ("192.168.56.100", "192.168.56.199")
+
+
+def test_demo_twice_gives_the_same_state():
+    call_command("load_demo")
+    first = snapshot()
+    call_command("load_demo")
+    assert snapshot() == first
+
+
+def test_demo_repairs_a_changed_row():
+    call_command("load_demo")
+    Node.objects.filter(name="izf8zdygpbo4hx57g2wah8z").update(labels={})
+    call_command("load_demo")
+    assert Node.objects.get(name="izf8zdygpbo4hx57g2wah8z").labels == {"network": "network1"}

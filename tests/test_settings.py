@@ -1,0 +1,96 @@
+"""Settings come from the environment, with safe local defaults."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "HYBRIDPLAN_CREDENTIALS_KEY",
+)
+PROBE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "engine": s.DATABASES["default"]["ENGINE"], "db_name": str(s.DATABASES["default"]["NAME"]),
+    "db_host": s.DATABASES["default"].get("HOST"), "debug": s.DEBUG,
+    "hosts": s.ALLOWED_HOSTS, "broker": s.CELERY_BROKER_URL, "results": s.CELERY_RESULT_BACKEND,
+    "secret": s.SECRET_KEY, "credentials_key": s.HYBRIDPLAN_CREDENTIALS_KEY,
+}))
+"""
+
+
+def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    clean.update(DJANGO_SETTINGS_MODULE="hybridplan.settings", HYBRIDPLAN_VAR_DIR=str(tmp_path))
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def settings_from(tmp_path: Path, **env: str) -> dict:
+    result = load_settings(tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_defaults_need_no_server_and_keep_secrets_in_var(tmp_path):
+    first = settings_from(tmp_path)
+    assert first["engine"] == "django.db.backends.sqlite3"
+    assert first["db_name"] == str(tmp_path / "hybridplan.sqlite3")
+    assert first["broker"] == "filesystem://"
+    assert first["debug"] is False
+    assert first["hosts"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert (tmp_path / "secret-key").read_text() == first["secret"]
+    assert oct((tmp_path / "secret-key").stat().st_mode & 0o777) == "0o600"
+    # The generated secrets are kept: a restart decrypts what the last run stored.
+    second = settings_from(tmp_path)
+    assert (second["secret"], second["credentials_key"]) == (
+        first["secret"],
+        first["credentials_key"],
+    )
+
+
+def test_environment_overrides(tmp_path):
+    loaded = settings_from(
+        tmp_path,
+        DATABASE_URL="postgres://planner@db.example:5433/plans",
+        REDIS_URL="redis://cache.example:6379/2",
+        DEBUG="true",
+        ALLOWED_HOSTS="plan.example, api.example",
+        SECRET_KEY="k" * 50,
+    )
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert (loaded["db_name"], loaded["db_host"]) == ("plans", "db.example")
+    assert loaded["broker"] == loaded["results"] == "redis://cache.example:6379/2"
+    assert loaded["debug"] is True
+    assert loaded["hosts"] == ["plan.example", "api.example"]
+    assert loaded["secret"] == "k" * 50
+    assert not (tmp_path / "secret-key").exists()
+
+
+def test_celery_broker_url_wins_over_redis_url(tmp_path):
+    loaded = settings_from(tmp_path, REDIS_URL="redis://a:6379/0", CELERY_BROKER_URL="amqp://b//")
+    assert (loaded["broker"], loaded["results"]) == ("amqp://b//", "redis://a:6379/0")
+
+
+def test_a_bad_boolean_is_a_clear_error(tmp_path):
+    result = load_settings(tmp_path, DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean (use true or false)" in result.stderr
