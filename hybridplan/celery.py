@@ -11,11 +11,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def _ensure_filesystem_broker_folders() -> None:
-    """kombu's filesystem transport expects its folders to exist already."""
-    for folder in set(app.conf.broker_transport_options.values()):
-        if isinstance(folder, str):
-            os.makedirs(folder, exist_ok=True)
+FILE_RESULTS_SCHEME = "file://"
 
 
-_ensure_filesystem_broker_folders()
+def _ensure_local_folders() -> None:
+    """The embedded default keeps the broker and results on disk; kombu and Celery expect
+    those folders to exist already."""
+    folders = [f for f in app.conf.broker_transport_options.values() if isinstance(f, str)]
+    backend = app.conf.result_backend or ""
+    if backend.startswith(FILE_RESULTS_SCHEME):
+        folders.append(backend.removeprefix(FILE_RESULTS_SCHEME))
+    for folder in folders:
+        os.makedirs(folder, exist_ok=True)
+
+
+_ensure_local_folders()
