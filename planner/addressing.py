@@ -7,12 +7,14 @@ with a message that names the problem, never silently rewritten into something e
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from netaddr import AddrFormatError, IPAddress, IPNetwork
 
+from ipam.addresses import int_to_text, parse_ip
+from ipam.addresses import parse_cidr as parse_go_cidr
+from ipam.constants import FAMILY_BITS, IPV4
+from ipam.errors import AddressError
 from planner.constants import ADDRESS_KEY_LENGTH
 
 ADDRESS_BYTES = ADDRESS_KEY_LENGTH - 1
-IPV4_MAPPED_PREFIX = IPNetwork("::ffff:0:0/96")
 
 
 @dataclass(frozen=True)
@@ -56,25 +58,22 @@ def address_key(family: int, value: int) -> bytes:
 
 
 def key_to_text(key: bytes) -> str:
-    family, value = key[0], int.from_bytes(key[1:], "big")
-    return str(IPAddress(value, family))
+    return int_to_text(int.from_bytes(key[1:], "big"), key[0])
 
 
 def parse_address(text: str) -> ParsedAddress:
-    """An IPv4 or IPv6 address in any spelling netaddr reads, returned in canonical text."""
+    """An IPv4 or IPv6 address as Go reads it, returned in canonical text."""
     raw = (text or "").strip()
     if "/" in raw:
         raise ValidationError(f"{raw!r} is a CIDR, not a single address")
     try:
-        address = IPAddress(raw, flags=0)
-    except (AddrFormatError, ValueError, TypeError):
+        family, value = parse_ip(raw)
+    except AddressError:
         raise ValidationError(f"{raw!r} is not a valid IP address") from None
-    if "." not in raw and address.version == 4:
-        # netaddr accepts integers such as "10"; a network engineer never means that.
-        raise ValidationError(f"{raw!r} is not a valid IP address")
-    if address.version == 6 and address in IPV4_MAPPED_PREFIX:
+    if family == IPV4 and ":" in raw:
+        # Go would read it as IPv4; say so rather than store a different spelling.
         raise ValidationError(f"{raw!r} is an IPv4-mapped IPv6 address: write the IPv4 address")
-    return ParsedAddress(address.version, int(address), str(address))
+    return ParsedAddress(family, value, int_to_text(value, family))
 
 
 def parse_cidr(text: str) -> ParsedCidr:
@@ -84,15 +83,10 @@ def parse_cidr(text: str) -> ParsedCidr:
     if not slash or not length_text.isdigit():
         raise ValidationError(f"{raw!r} is not in CIDR form (address/prefix length)")
     address = parse_address(address_text)
-    max_length = 32 if address.family == 4 else 128
-    prefixlen = int(length_text)
+    prefixlen, max_length = int(length_text), FAMILY_BITS[address.family]
     if prefixlen > max_length:
         raise ValidationError(f"{raw!r}: prefix length /{prefixlen} exceeds /{max_length}")
-    network = IPNetwork(f"{address.text}/{prefixlen}")
-    if network.network != IPAddress(address.value, address.family):
-        raise ValidationError(
-            f"{raw!r} has host bits set: the network address is {network.network}/{prefixlen}"
-        )
-    return ParsedCidr(
-        address.family, int(network.first), int(network.last), prefixlen, str(network)
-    )
+    network = parse_go_cidr(f"{address.text}/{prefixlen}")
+    if network.has_host_bits:
+        raise ValidationError(f"{raw!r} has host bits set: the network address is {network.text}")
+    return ParsedCidr(address.family, network.first, network.last, prefixlen, network.text)

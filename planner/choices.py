@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from ipam.constants import DEFAULT_MODE, MODE_TYPE, NetworkType
+
 
 class IPFamilyChoices(models.IntegerChoices):
     IPV4 = 4, "IPv4"
@@ -21,18 +23,11 @@ class NetworkModeChoices(models.TextChoices):
     GLOBAL_BGP = "GlobalBGP", "GlobalBGP"
 
 
-# SPEC 2.1: the mode a type gets when none is written; we always write it explicitly.
-DEFAULT_MODE_FOR_TYPE = {
-    NetworkTypeChoices.UNDERLAY: NetworkModeChoices.VLAN,
-    NetworkTypeChoices.OVERLAY: NetworkModeChoices.VXLAN,
-    NetworkTypeChoices.GLOBAL_BGP: NetworkModeChoices.GLOBAL_BGP,
-}
-
-# SPEC 4.1 N-11: the only mode each type accepts.
+# SPEC 2.1 and N-11: the mode an empty spec.mode stands for, and the modes each type takes.
+DEFAULT_MODE_FOR_TYPE = DEFAULT_MODE
 MODES_FOR_TYPE = {
-    NetworkTypeChoices.UNDERLAY: {NetworkModeChoices.VLAN, NetworkModeChoices.BGP},
-    NetworkTypeChoices.OVERLAY: {NetworkModeChoices.VXLAN},
-    NetworkTypeChoices.GLOBAL_BGP: {NetworkModeChoices.GLOBAL_BGP},
+    network_type: {mode for mode, mode_type in MODE_TYPE.items() if mode_type == network_type}
+    for network_type in NetworkType.ALL
 }
 
 

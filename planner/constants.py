@@ -7,10 +7,6 @@ LABEL_NAME_MAX_LENGTH = 63
 LABEL_PREFIX_MAX_LENGTH = 253
 LABEL_NAME_PATTERN = r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"
 
-# VLAN IDs the Hybridnet daemon accepts (SPEC 4.9); 0 means untagged.
-VLAN_ID_MIN = 0
-VLAN_ID_MAX = 4094
-
 # Text columns holding an address or a CIDR: the longest IPv6 CIDR text is 43 characters.
 ADDRESS_TEXT_MAX_LENGTH = 50
 NAME_MAX_LENGTH = 100

@@ -5,13 +5,12 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
+from ipam.constants import VLAN_ID_MAX, VLAN_ID_MIN
 from planner.constants import (
     K8S_NAME_PATTERN,
     LABEL_NAME_MAX_LENGTH,
     LABEL_NAME_PATTERN,
     LABEL_PREFIX_MAX_LENGTH,
-    VLAN_ID_MAX,
-    VLAN_ID_MIN,
 )
 
 validate_k8s_name = RegexValidator(

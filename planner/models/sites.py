@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from ipam.constants import VLAN_ID_MIN
 from planner.choices import PoolPurposeChoices, ReservationKindChoices
-from planner.constants import ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH, VLAN_ID_MIN
+from planner.constants import ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH
 from planner.models.base import (
     CidrModel,
     TimestampedModel,
