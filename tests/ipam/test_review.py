@@ -29,7 +29,7 @@ def test_load_multi_document_yaml_json_list_and_kubectl_list():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("kind: [unclosed", "unreadable YAML at line 1"),
+        ("kind: [unclosed", "unreadable YAML at line "),
         ("- just a string\n", "object 1: not a mapping"),
         (dump({"kind": "Pod", "metadata": {"name": "p"}}), "object 1: unknown kind 'Pod'"),
         (dump(OVERLAY, {"kind": "Subnet", "metadata": {}}),
