@@ -14,3 +14,6 @@ NAME_MAX_LENGTH = 100
 # An address key is 17 bytes: the IP family, then the address as 16 big-endian bytes, so
 # byte order is address order within a family and IPv4 and IPv6 never interleave.
 ADDRESS_KEY_LENGTH = 17
+
+# Every CR Hybridplan renders carries this label, so sync can tell its objects from others.
+MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "hybridplan"}

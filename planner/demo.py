@@ -42,6 +42,9 @@ DEMO_NODES = [
 ]
 INFRASTRUCTURE_RANGE = ("192.168.56.250", "192.168.56.254")
 UNDERLAY_SLICE = ("192.168.56.100", "192.168.56.199")
+# Hybridnet's chart creates Subnet init as 100.64.0.0/16 (SPEC 3).
+INIT_PREFIX_LENGTH = 16
+INIT_CIDR = "100.64.0.0/16"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class DemoSummary:
 
 @transaction.atomic
 def load_demo() -> DemoSummary:
-    """Create the demo objects, or bring them back to the demo state: safe to run again."""
+    """Create the demo objects, or bring them back to the demo state: safe to run again.
+    The subnets are carved the first time, as a user would, and restored after that."""
     site = upsert(Site, {"name": SITE_NAME}, description="Demo site from the Hybridnet seed")
     segment = upsert(
         NodeSegment,

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from planner.addressing import parse_address
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH
 from planner.models.base import address_key_field
@@ -39,6 +40,11 @@ class ObservedIPInstance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster}/{self.namespace}/{self.name}"
+
+    def save(self, *args, **kwargs):
+        # bulk_create skips this: bulk writers set ip_key themselves (parse_address(ip).key).
+        self.ip_key = parse_address(self.ip).key
+        super().save(*args, **kwargs)
 
 
 class ObservedSubnetStatus(models.Model):

@@ -1,4 +1,5 @@
 """The admin serves every planner model with the demo data, and never shows credentials."""
+
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
@@ -20,8 +21,17 @@ def demo(admin_client):
 def test_every_planner_model_is_registered():
     names = {model.__name__ for model in PLANNER_MODELS}
     assert names == {
-        "Site", "NodeSegment", "Node", "AddressPool", "Reservation", "Cluster", "Network",
-        "Subnet", "ObservedIPInstance", "ObservedSubnetStatus", "SyncRun",
+        "Site",
+        "NodeSegment",
+        "Node",
+        "AddressPool",
+        "Reservation",
+        "Cluster",
+        "Network",
+        "Subnet",
+        "ObservedIPInstance",
+        "ObservedSubnetStatus",
+        "SyncRun",
     }
 
 
@@ -50,8 +60,12 @@ def test_cluster_credentials_are_write_only_in_the_admin(demo):
     assert "token-that-must-not-show" not in demo.get(url).content.decode()
     # Saving the form with the field left empty keeps the stored credentials.
     form = {
-        "name": cluster.name, "api_server_url": "https://10.0.0.1:6443", "credentials": "",
-        "default_network_type": "Overlay", "sync_interval_seconds": 300, "description": "",
+        "name": cluster.name,
+        "api_server_url": "https://10.0.0.1:6443",
+        "credentials": "",
+        "default_network_type": "Overlay",
+        "sync_interval_seconds": 300,
+        "description": "",
     }
     assert demo.post(url, form).status_code == 302
     cluster.refresh_from_db()

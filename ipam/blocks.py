@@ -1,0 +1,30 @@
+"""Aligned CIDR blocks inside integer ranges (no enumeration of addresses)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ipam.intervals import Interval
+
+
+def cidr_blocks(start: int, end: int, bits: int) -> Iterator[tuple[int, int]]:
+    """The fewest aligned blocks covering [start, end] exactly, as (first, prefixlen), lowest
+    first: at most 2 * bits of them, whatever the size of the range."""
+    while start <= end:
+        # The largest block aligned at `start` that still ends inside the range.
+        size = start & -start if start else 1 << bits
+        while size > end - start + 1:
+            size >>= 1
+        yield start, bits - size.bit_length() + 1
+        start += size
+
+
+def largest_block(free: Iterable[Interval], bits: int) -> tuple[int, int] | None:
+    """The largest aligned block inside any of the free intervals (the lowest on ties), as
+    (first, prefixlen), or None when nothing is free."""
+    best: tuple[int, int] | None = None
+    for start, end in free:
+        for first, prefixlen in cidr_blocks(start, end, bits):
+            if best is None or prefixlen < best[1]:
+                best = (first, prefixlen)
+    return best

@@ -1,0 +1,24 @@
+"""Where a stored plan no longer matches its segment: shown, never silently changed."""
+
+from ipam.addresses import int_to_text
+from ipam.intervals import IntervalSet
+from planner.models import Subnet
+from planner.services.carving import key_value, segment_excluded
+
+
+def missing_exclusions(subnet: Subnet) -> list[str]:
+    """Node IPs and infrastructure addresses that now fall inside the slice's window but are
+    not in its excludeIPs (a node added to the segment after the slice was carved). Hybridnet
+    would hand them to pods; excludeIPs cannot change in place, so the slice needs replacing."""
+    if subnet.segment_id is None:
+        return []
+    first, last = key_value(subnet.window_first_key), key_value(subnet.window_last_key)
+    inside = segment_excluded(subnet.segment).intersect(IntervalSet([(first, last)]))
+    listed = set(subnet.exclude_ips)
+    missing = []
+    for start, end in inside:
+        for value in range(start, end + 1):
+            text = int_to_text(value, subnet.family)
+            if text not in listed and text != subnet.gateway:
+                missing.append(text)
+    return missing

@@ -1,0 +1,52 @@
+"""Creating, changing and deleting planned Networks under Hybridnet's rules (SPEC 4.1-4.3)."""
+
+from django.db import transaction
+
+from planner.models import Network
+from planner.services.errors import NeedsReplacementError, PlanConflictError
+from planner.services.review import (
+    check_network_create,
+    check_network_delete,
+    check_network_update,
+)
+
+# SPEC 4.2 and 7: type, mode and netID are frozen; the name is the object's identity.
+IMMUTABLE_NETWORK_FIELDS = ("name", "cluster_id", "type", "mode", "net_id")
+
+
+@transaction.atomic
+def save_new_network(network: Network) -> Network:
+    network.full_clean()
+    check_network_create(network)
+    network.save()
+    return network
+
+
+@transaction.atomic
+def update_network(network: Network, changes: dict) -> Network:
+    old = Network.objects.select_for_update().get(pk=network.pk)
+    for field, value in changes.items():
+        setattr(network, field, value)
+    network.full_clean()
+    changed = [
+        field.removesuffix("_id")
+        for field in IMMUTABLE_NETWORK_FIELDS
+        if getattr(old, field) != getattr(network, field)
+    ]
+    if changed:
+        raise NeedsReplacementError("Network", old.name, changed)
+    check_network_update(old, network)
+    network.save()
+    return network
+
+
+@transaction.atomic
+def delete_network(network: Network) -> None:
+    """ND-1: a Network goes only after its Subnets; the other rules are checked as planned."""
+    children = list(network.subnets.order_by("name").values_list("name", flat=True))
+    if children:
+        raise PlanConflictError(
+            f"network {network.name} still has subnets: {', '.join(children)}; delete them first"
+        )
+    check_network_delete(network)
+    network.delete()

@@ -1,0 +1,44 @@
+"""Aligned blocks inside ranges: exact cover, alignment, largest block."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipam.blocks import cidr_blocks, largest_block
+
+BITS = 32
+
+
+def test_cover_of_an_unaligned_range():
+    # 10.0.0.5-10.0.0.20 = .5/32 .6/31 .8/29 .16/30 .20/32
+    base = 10 << 24
+    blocks = list(cidr_blocks(base + 5, base + 20, BITS))
+    assert [(first - base, length) for first, length in blocks] == [
+        (5, 32),
+        (6, 31),
+        (8, 29),
+        (16, 30),
+        (20, 32),
+    ]
+
+
+def test_whole_ipv6_space_is_one_block():
+    assert list(cidr_blocks(0, (1 << 128) - 1, 128)) == [(0, 0)]
+
+
+def test_largest_block_prefers_size_then_lowest():
+    free = [(1, 2), (8, 15), (24, 31)]
+    assert largest_block(free, BITS) == (8, 29)
+    assert largest_block([], BITS) is None
+
+
+@given(st.integers(0, (1 << BITS) - 1), st.integers(0, 1 << 20))
+def test_blocks_cover_exactly_and_are_aligned(start, length):
+    end = min(start + length, (1 << BITS) - 1)
+    cursor = start
+    blocks = list(cidr_blocks(start, end, BITS))
+    for first, prefixlen in blocks:
+        size = 1 << (BITS - prefixlen)
+        assert first == cursor and first % size == 0
+        cursor = first + size
+    assert cursor == end + 1
+    assert len(blocks) <= 2 * BITS
