@@ -20,6 +20,7 @@ from planner.models import (
     Site,
     Subnet,
 )
+from planner.services.carving import carve_pool, carve_segment
 from planner.services.upsert import upsert
 
 SITE_NAME = "hz-dc1"
@@ -42,6 +43,10 @@ DEMO_NODES = [
 ]
 INFRASTRUCTURE_RANGE = ("192.168.56.250", "192.168.56.254")
 UNDERLAY_SLICE = ("192.168.56.100", "192.168.56.199")
+# Hybridnet's chart creates Network init (VXLAN ID 4) and Subnet init 100.64.0.0/16 (SPEC 3).
+INIT_VXLAN_ID = 4
+INIT_PREFIX_LENGTH = 16
+INIT_CIDR = "100.64.0.0/16"
 # Hybridnet's chart creates Subnet init as 100.64.0.0/16 (SPEC 3).
 INIT_PREFIX_LENGTH = 16
 INIT_CIDR = "100.64.0.0/16"
@@ -85,19 +90,22 @@ def load_demo() -> DemoSummary:
         purpose=PoolPurposeChoices.OVERLAY,
         site=None,
     )
+    # Network init as Hybridnet's chart creates it: spec.mode left out (SPEC 3).
     overlay = upsert(
         Network,
         {"cluster": cluster, "name": "init"},
         type=NetworkTypeChoices.OVERLAY,
-        mode=NetworkModeChoices.VXLAN,
-        net_id=4,
+        mode="",
+        net_id=INIT_VXLAN_ID,
     )
+    if not cluster.subnets.filter(name="init").exists():
+        carve_pool(pool, network=overlay, name="init", prefixlen=INIT_PREFIX_LENGTH)
     upsert(
         Subnet,
         {"cluster": cluster, "name": "init"},
         network=overlay,
         pool=pool,
-        cidr="100.64.0.0/16",
+        cidr=INIT_CIDR,
         auto_nat_outgoing=True,
     )
     underlay = upsert(
@@ -105,9 +113,17 @@ def load_demo() -> DemoSummary:
         {"cluster": cluster, "name": "underlay-network1"},
         type=NetworkTypeChoices.UNDERLAY,
         mode=NetworkModeChoices.VLAN,
-        net_id=0,
+        net_id=SEGMENT_VLAN_ID,
         node_selector=UNDERLAY_LABEL,
     )
+    if not cluster.subnets.filter(name="underlay-subnet1").exists():
+        carve_segment(
+            segment,
+            network=underlay,
+            name="underlay-subnet1",
+            start=UNDERLAY_SLICE[0],
+            end=UNDERLAY_SLICE[1],
+        )
     upsert(
         Subnet,
         {"cluster": cluster, "name": "underlay-subnet1"},
@@ -117,6 +133,6 @@ def load_demo() -> DemoSummary:
         gateway=SEGMENT_GATEWAY,
         start=UNDERLAY_SLICE[0],
         end=UNDERLAY_SLICE[1],
-        net_id=0,
+        net_id=SEGMENT_VLAN_ID,
     )
     return DemoSummary(cluster=cluster, nodes=len(DEMO_NODES), subnets=cluster.subnets.count())

@@ -65,7 +65,8 @@ class Network(TimestampedModel):
         max_length=20,
         choices=NetworkModeChoices.choices,
         blank=True,
-        help_text="Empty: the type's default (VLAN, VXLAN or GlobalBGP), written explicitly.",
+        help_text="Written as is: empty leaves spec.mode out (the type's default applies). "
+        "Hybridnet never lets it change, not even from empty to the default (NU-3).",
     )
     net_id = models.BigIntegerField(
         "netID",
@@ -88,11 +89,14 @@ class Network(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.cluster}/{self.name}"
 
+    @property
+    def effective_mode(self) -> str:
+        """GetNetworkMode: the raw mode, or the type's default when it is empty."""
+        return self.mode or DEFAULT_MODE_FOR_TYPE.get(self.type, "")
+
     def clean(self) -> None:
         super().clean()
-        if not self.mode and self.type in DEFAULT_MODE_FOR_TYPE:
-            self.mode = DEFAULT_MODE_FOR_TYPE[self.type]
-        if self.type in MODES_FOR_TYPE and self.mode not in MODES_FOR_TYPE[self.type]:
+        if self.type in MODES_FOR_TYPE and self.effective_mode not in MODES_FOR_TYPE[self.type]:
             allowed = " or ".join(sorted(MODES_FOR_TYPE[self.type]))
             raise ValidationError({"mode": f"a {self.type} network takes mode {allowed}"})
         if not isinstance(self.bgp_peers, list):
@@ -105,11 +109,6 @@ class Network(TimestampedModel):
             raise ValidationError(
                 {"name": f"cluster {self.cluster} already has a network {self.name}"}
             )
-
-    def save(self, *args, **kwargs):
-        if not self.mode:
-            self.mode = DEFAULT_MODE_FOR_TYPE.get(self.type, "")
-        super().save(*args, **kwargs)
 
 
 class Subnet(CidrModel):

@@ -130,9 +130,9 @@ def segment_free(segment: NodeSegment, limit: int) -> list[FreeInterval]:
 
 
 def _check_segment_network(network: Network, segment: NodeSegment) -> None:
-    if network.type != NetworkTypeChoices.UNDERLAY or network.mode != NetworkModeChoices.VLAN:
+    if network.effective_mode != NetworkModeChoices.VLAN:
         raise PlannerRejected(
-            f"network {network.name} is {network.type}/{network.mode}: slices of a node "
+            f"network {network.name} is {network.type}/{network.effective_mode}: slices of a node "
             "segment serve Underlay VLAN networks",
             field="network",
         )
@@ -309,7 +309,7 @@ def _check_pool_request(pool: AddressPool, network: Network, prefixlen: int) -> 
             f"{network.name} is {network.type}",
             field="network",
         )
-    if network.mode == NetworkModeChoices.VLAN:
+    if network.effective_mode == NetworkModeChoices.VLAN:
         raise PlannerRejected(
             f"network {network.name} is VLAN: carve its subnets from a node segment",
             field="network",

@@ -45,7 +45,7 @@ def test_demo_has_the_seed_scenario():
     assert str(Reservation.objects.get()) == "192.168.56.250-192.168.56.254 (infrastructure)"
     assert AddressPool.objects.get().cidr == "100.64.0.0/10"
     init = Network.objects.get(name="init")
-    assert (init.type, init.mode, init.net_id) == ("Overlay", "VXLAN", 4)
+    assert (init.type, init.mode, init.effective_mode, init.net_id) == ("Overlay", "", "VXLAN", 4)
     underlay = Network.objects.get(name="underlay-network1")
     assert (underlay.type, underlay.net_id, underlay.node_selector) == (
         "Underlay",
