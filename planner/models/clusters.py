@@ -23,6 +23,7 @@ from planner.models.base import (
     parse_member_address,
 )
 from planner.models.sites import AddressPool, NodeSegment, Site
+from planner.querysets import SubnetQuerySet
 from planner.validators import validate_k8s_name, validate_labels
 
 DEFAULT_SYNC_INTERVAL_SECONDS = 300
@@ -150,6 +151,8 @@ class Subnet(CidrModel):
     window_first_key = address_key_field()
     window_last_key = address_key_field()
     description = models.TextField(blank=True)
+
+    objects = SubnetQuerySet.as_manager()
 
     class Meta:
         ordering = ["cluster__name", "name"]

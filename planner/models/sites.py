@@ -15,6 +15,7 @@ from planner.models.base import (
     overlapping,
     parse_member_address,
 )
+from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet
 from planner.validators import validate_k8s_name, validate_labels, validate_vlan_id
 
 
@@ -64,6 +65,8 @@ class NodeSegment(AddressSpaceModel):
         help_text="0 means untagged (the node NIC itself).",
     )
     description = models.TextField(blank=True)
+
+    objects = NodeSegmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["site__name", "name"]
@@ -124,6 +127,8 @@ class AddressPool(AddressSpaceModel):
         help_text="Leave empty for a pool shared by every site.",
     )
     description = models.TextField(blank=True)
+
+    objects = AddressPoolQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from planner.models import Network
 from planner.services.errors import NeedsReplacementError, PlanConflictError
+from planner.services.immutable import changed_fields
 from planner.services.review import (
     check_network_create,
     check_network_delete,
@@ -11,7 +12,7 @@ from planner.services.review import (
 )
 
 # SPEC 4.2 and 7: type, mode and netID are frozen; the name is the object's identity.
-IMMUTABLE_NETWORK_FIELDS = ("name", "cluster_id", "type", "mode", "net_id")
+IMMUTABLE_NETWORK_FIELDS = ("name", "cluster", "type", "mode", "net_id")
 
 
 @transaction.atomic
@@ -28,11 +29,7 @@ def update_network(network: Network, changes: dict) -> Network:
     for field, value in changes.items():
         setattr(network, field, value)
     network.full_clean()
-    changed = [
-        field.removesuffix("_id")
-        for field in IMMUTABLE_NETWORK_FIELDS
-        if getattr(old, field) != getattr(network, field)
-    ]
+    changed = changed_fields(old, network, IMMUTABLE_NETWORK_FIELDS)
     if changed:
         raise NeedsReplacementError("Network", old.name, changed)
     check_network_update(old, network)

@@ -4,21 +4,22 @@ from django.db import IntegrityError, transaction
 
 from planner.models import Subnet
 from planner.services.errors import NeedsReplacementError, PlanConflictError, SubnetInUseError
+from planner.services.immutable import changed_fields
 from planner.services.review import check_subnet_create, check_subnet_update
 
 # SPEC 4.5 and 7: what Hybridnet freezes once a Subnet exists (version by convention, quirk 1),
 # plus what ties the plan to its source, and the name that is the object's identity.
 IMMUTABLE_SUBNET_FIELDS = (
     "name",
-    "network_id",
+    "network",
     "cidr",
     "gateway",
     "start",
     "end",
     "exclude_ips",
     "net_id",
-    "segment_id",
-    "pool_id",
+    "segment",
+    "pool",
 )
 
 
@@ -42,11 +43,7 @@ def update_subnet(subnet: Subnet, changes: dict) -> Subnet:
     for field, value in changes.items():
         setattr(subnet, field, value)
     subnet.full_clean()
-    changed = [
-        field.removesuffix("_id")
-        for field in IMMUTABLE_SUBNET_FIELDS
-        if getattr(old, field) != getattr(subnet, field)
-    ]
+    changed = changed_fields(old, subnet, IMMUTABLE_SUBNET_FIELDS)
     if changed:
         raise NeedsReplacementError("Subnet", old.name, changed)
     check_subnet_update(old, subnet)
