@@ -66,11 +66,17 @@ class SubnetWindow:
     def family(self) -> int:
         return self.cidr.family
 
+    @cached_property
+    def bounds(self) -> tuple[int, int]:
+        """start..end clipped to the CIDR (may be empty: lo > hi)."""
+        return max(self.start, self.cidr.first), min(self.end, self.cidr.last)
+
     def contains(self, family: int, value: int) -> bool:
         """`Subnet.Contains`: allocatable (§5.1 rule 3)."""
+        lo, hi = self.bounds
         return (
-            self.cidr.contains(family, value)
-            and self.start <= value <= self.end
+            family == self.cidr.family
+            and lo <= value <= hi
             and value != self.gateway
             and value not in self.excluded
         )
@@ -78,7 +84,7 @@ class SubnetWindow:
     @cached_property
     def allocatable(self) -> IntervalSet:
         """Every allocatable address, reserved ones included."""
-        lo, hi = max(self.start, self.cidr.first), min(self.end, self.cidr.last)
+        lo, hi = self.bounds
         if lo > hi:
             return IntervalSet()
         holes = set(self.excluded)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from ipam.addresses import (
     Cidr,
@@ -19,7 +19,7 @@ from ipam.addresses import (
     try_parse_ip,
 )
 from ipam.admission.state import ClusterState
-from ipam.allocatable import SubnetWindow, try_canonicalize
+from ipam.allocatable import SubnetWindow
 from ipam.constants import (
     INT32_MAX,
     IPV4,
@@ -36,7 +36,7 @@ from ipam.spec import NetworkSpec, SubnetSpec
 
 ERROR = "error"
 WARNING = "warning"
-_SHOWN_NODES = 5  # node names listed in an overlap message
+_SHOWN_NAMES = 5  # node or subnet names listed in an overlap message
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ class Finding:
     field: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        return {"level": self.level, "code": self.code, "message": self.message,
+                "field": self.field}
 
 
 # -- Networks --------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def _underlay_nodes(state: ClusterState, network: NetworkSpec) -> Iterator[Findi
             continue
         shared = mine & (_live_members(state, other) | set(other.node_list))
         if shared:
-            names = ", ".join(sorted(shared)[:_SHOWN_NODES])
+            names = ", ".join(sorted(shared)[:_SHOWN_NAMES])
             yield Finding(ERROR, "UNDERLAY_NODES_OVERLAP",
                           f"spec.nodeSelector selects node(s) {names} already in underlay "
                           f"network {other.name}; a node must be in one underlay network",
@@ -239,20 +240,31 @@ def _subnet_net_id(state: ClusterState, subnet: SubnetSpec) -> Iterator[Finding]
 
 def _subnet_window_overlap(state: ClusterState, subnet: SubnetSpec, cidr: Cidr,
                            window: SubnetWindow) -> Iterator[Finding]:
-    """Quirk 2: S-13 tests four endpoints only; intersect the allocatable sets instead."""
+    """Quirk 2: S-13 tests four endpoints only; intersect the allocatable sets instead. One
+    finding, detailed for the first subnet in list order."""
+    lo, hi = window.bounds
+    clashes = []
     for other in state.subnets_nesting_with(cidr):
-        if other.name == subnet.name:
-            continue
-        other_window = try_canonicalize(other)
+        other_window = state.window(other) if other.name != subnet.name else None
         if other_window is None or other_window.family != window.family:
             continue
-        shared = window.allocatable.intersect(other_window.allocatable)
-        if shared:
-            lo, hi = next(iter(shared))
-            yield Finding(ERROR, "WINDOW_OVERLAP",
-                          f"spec.range shares {shared.size} allocatable address(es) with subnet "
-                          f"{other.name}, first {int_to_text(lo, window.family)}"
-                          f"-{int_to_text(hi, window.family)}", "spec.range")
+        other_lo, other_hi = other_window.bounds
+        if other_lo <= hi and lo <= other_hi:  # cheap test before the set intersection
+            shared = window.allocatable.intersect(other_window.allocatable)
+            if shared:
+                clashes.append((other.name, shared))
+    if not clashes:
+        return
+    name, shared = clashes[0]
+    first_lo, first_hi = next(iter(shared))
+    message = (f"spec.range shares {shared.size} allocatable address(es) with subnet {name}, "
+               f"first {int_to_text(first_lo, window.family)}"
+               f"-{int_to_text(first_hi, window.family)}")
+    if len(clashes) > 1:
+        others = ", ".join(other for other, _ in clashes[1:1 + _SHOWN_NAMES])
+        more = "..." if len(clashes) > 1 + _SHOWN_NAMES else ""
+        message += f"; and with {len(clashes) - 1} more subnet(s): {others}{more}"
+    yield Finding(ERROR, "WINDOW_OVERLAP", message, "spec.range")
 
 
 def check_subnet(
@@ -269,7 +281,7 @@ def check_subnet(
     findings += _subnet_text(subnet, cidr)
     findings += _subnet_edges(subnet, cidr)
     findings += _subnet_net_id(state, subnet)
-    window = try_canonicalize(subnet)
+    window = state.window(subnet)
     if window is not None:
         findings += _subnet_lists(subnet, window)
         findings += _subnet_ipv6_names(window)

@@ -44,24 +44,26 @@ def _used(subnet: SubnetSpec, window: SubnetWindow, instances: Iterable[IPInstan
     """§5.2: distinct allocatable addresses held by IPInstances of this subnet (retained and
     terminating ones included), not counting kept reserved IPs."""
     held = set()
+    contains = window.contains
     for instance in instances:
-        if instance.subnet != subnet.name:
-            continue
-        parsed = try_parse_ip(instance.address)
-        if parsed is not None and window.contains(*parsed):
-            held.add(parsed[1])
+        if instance.subnet == subnet.name:
+            parsed = try_parse_ip(instance.address)
+            if parsed is not None and contains(*parsed):
+                held.add(parsed[1])
     return len(held - window.reserved)
 
 
-def subnet_usage(subnet: SubnetSpec, ipinstances: Iterable[IPInstanceSpec]) -> Usage:
-    """Total/used/available of one subnet. `ipinstances` may be every IPInstance of the cluster
-    or those already grouped by subnet label; only the labelled ones count. A subnet IPAM
-    cannot load (see `allocatable.canonicalize`) reports zeros."""
+def _labelled_usage(subnet: SubnetSpec, labelled: Iterable[IPInstanceSpec]) -> Usage:
     window = try_canonicalize(subnet)
     if window is None:
         return Usage()
-    labelled = (i for i in ipinstances if i.subnet_label == subnet.name)
     return Usage(window.total, _used(subnet, window, labelled))
+
+
+def subnet_usage(subnet: SubnetSpec, ipinstances: Iterable[IPInstanceSpec]) -> Usage:
+    """Total/used/available of one subnet; only IPInstances labelled with the subnet count. A
+    subnet IPAM cannot load (see `allocatable.canonicalize`) reports zeros."""
+    return _labelled_usage(subnet, (i for i in ipinstances if i.subnet_label == subnet.name))
 
 
 def family_of_subnet(subnet: SubnetSpec) -> int:
@@ -92,7 +94,7 @@ def network_usage(
     per_family: dict[int, Usage] = defaultdict(Usage)
     for subnet in subnets:
         if subnet.network == network.name:
-            usage = subnet_usage(subnet, groups.get(subnet.name, ()))
+            usage = _labelled_usage(subnet, groups.get(subnet.name, ()))
             per_family[family_of_subnet(subnet)] += usage
     return _network_dict(per_family)
 
@@ -107,7 +109,7 @@ def cluster_usage(
     subnet_usages: dict[str, Usage] = {}
     per_network: dict[str, dict[int, Usage]] = defaultdict(lambda: defaultdict(Usage))
     for subnet in subnets:
-        usage = subnet_usage(subnet, groups.get(subnet.name, ()))
+        usage = _labelled_usage(subnet, groups.get(subnet.name, ()))
         subnet_usages[subnet.name] = usage
         per_network[subnet.network][family_of_subnet(subnet)] += usage
     return {

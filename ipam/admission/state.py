@@ -14,6 +14,7 @@ from itertools import count
 from typing import Any
 
 from ipam.addresses import Cidr, try_parse_cidr
+from ipam.allocatable import SubnetWindow, try_canonicalize
 from ipam.constants import FAMILY_BITS, Kind
 from ipam.spec import AddressRange, IPInstanceSpec, NetworkSpec, NodeSpec, SubnetSpec
 
@@ -57,6 +58,7 @@ class ClusterState:
         self._ips_by_subnet: dict[str, dict[tuple[str, str], IPInstanceSpec]] = defaultdict(dict)
         self._ips_by_node_network: dict[tuple[str | None, str | None], int] = defaultdict(int)
         self._nodes_by_label: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._windows: dict[str, tuple[SubnetSpec, SubnetWindow | None]] = {}
         for network in networks:
             self.put_network(network)
         for subnet in subnets:
@@ -180,6 +182,15 @@ class ClusterState:
         for first in sorted(set(firsts[lo:hi])):  # equal, descendants, and same-start ancestors
             names |= self._by_first[(cidr.family, first)]
         return self.subnets_in_list_order(names)
+
+    def window(self, subnet: SubnetSpec) -> SubnetWindow | None:
+        """IPAM's view of `subnet` (None if IPAM cannot load it), computed once per object:
+        overlap checks ask for the same existing subnets again and again."""
+        cached = self._windows.get(subnet.name)
+        if cached is None or cached[0] is not subnet:
+            cached = (subnet, try_canonicalize(subnet))
+            self._windows[subnet.name] = cached
+        return cached[1]
 
     def ipinstances_labelled(self, subnet: str) -> list[IPInstanceSpec]:
         return list(self._ips_by_subnet.get(subnet, {}).values())

@@ -12,7 +12,6 @@ from ipam.allocatable import (
     canonicalize,
     exceeds_capacity,
     ranges_intersect,
-    try_canonicalize,
 )
 from ipam.constants import MAX_SUBNET_CAPACITY, NetworkMode
 from ipam.spec import AddressRange, NetworkSpec, SubnetSpec
@@ -61,7 +60,7 @@ def _check_existing_subnets(state: ClusterState, subnet: SubnetSpec, cidr: Cidr,
             check(other.network == subnet.network, "S-12",
                   f"the same CIDR with existing subnet {other.name}, this is allowed but need "
                   "to be in the same network")
-        other_window = try_canonicalize(other)  # the webhook skips subnets IPAM cannot load
+        other_window = state.window(other)  # the webhook skips subnets IPAM cannot load
         if other_window is not None and other.is_ipv6 == subnet.is_ipv6:
             check(not _overlap(other_window, window), "S-13",
                   f"overlap with existing subnet {other.name}")

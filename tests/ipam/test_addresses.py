@@ -40,6 +40,8 @@ from ipam.errors import AddressError
         ("::ffff:0102:0304", "1.2.3.4"),
         ("::1.2.3.4", "::102:304"),
         ("::1:2:3:4:5:6:7", "0:1:2:3:4:5:6:7"),
+        # leading zeros are fine in hex groups, even next to an IPv4 tail
+        ("fe80:01::1.2.3.4", "fe80:1::102:304"),
     ],
 )
 def test_canonical_ip_matches_go(text, expected):
@@ -50,8 +52,8 @@ def test_canonical_ip_matches_go(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["1.2.3", "010.0.0.1", "1.2.3.256", " 1.2.3.4", "1.2.3.4\n", "fe80::1%eth0", "12345::",
-     "1::2:3:4:5:6:7:8", "", "10.0.0.0/24", "x"],
+    ["1.2.3", "010.0.0.1", "1.2.3.04", "::ffff:01.2.3.4", "1.2.3.256", " 1.2.3.4", "1.2.3.4\n",
+     "fe80::1%eth0", "12345::", "1::2:3:4:5:6:7:8", "", "10.0.0.0/24", "x", "1.2.3.4\x00"],
 )
 def test_go_rejects(text):
     assert try_parse_ip(text) is None
