@@ -1,0 +1,1 @@
+"""Cluster sync: what Celery runs against clusters, each run recorded as a SyncRun."""

@@ -1,0 +1,24 @@
+"""Celery tasks: thin wrappers that run one recorded sync step."""
+
+from celery import shared_task
+
+from planner.choices import SyncActionChoices
+from planner.kube.gateway import KubeGateway
+from planner.models import Cluster, SyncRun
+from planner.services.clusters import cluster_credentials
+from planner.sync.runs import execute_run, queue_run
+
+
+def _test_connection(run: SyncRun) -> dict:
+    with KubeGateway(cluster_credentials(run.cluster)) as gateway:
+        return gateway.test_connection()
+
+
+@shared_task
+def test_connection(run_id: int) -> str:
+    """Reach the cluster: its server version and whether the Hybridnet CRDs are installed."""
+    return execute_run(run_id, _test_connection).state
+
+
+def start_test_connection(cluster: Cluster) -> SyncRun:
+    return queue_run(cluster, SyncActionChoices.TEST, test_connection.delay)
