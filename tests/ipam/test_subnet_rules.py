@@ -52,6 +52,7 @@ S8 = "S-8"
 CREATE_CASES = [
     ("S-1", [], ov("s", "10.0.0.0/24"), None),
     ("S-1", [], subnet("s", "10.0.0.0/24", network=""), "must have parent network"),
+    ("S-2", [], subnet("s", "10.0.0.0/24", network="bgp"), None),
     ("S-2", [], subnet("s", "10.0.0.0/24", network="nope"), "parent network nope does not exist"),
     ("S-3", [], vl("s", "10.0.0.0/24", "10.0.0.1", net_id=100), None),
     ("S-3", [], subnet("s", "10.0.0.0/24", network="vlan-untagged", gateway="10.0.0.1",
@@ -178,7 +179,9 @@ BASE_BGP = subnet("s", "10.0.0.0/24", network="bgp")
 
 
 UPDATE_CASES = [
+    ("SU-1", BASE_VLAN, changed(BASE_VLAN, {"config": {"private": True}}), None),
     ("SU-1", BASE_VLAN, changed(BASE_VLAN, {"network": "vlan2"}), "must not change parent network"),
+    ("SU-2", BASE_OVERLAY, BASE_OVERLAY, None),
     ("SU-2", subnet("s", "10.0.0.0/24", network="gone"),
      subnet("s", "10.0.0.0/24", network="gone"), 'Network.networking.alibaba.com "gone" not found'),
     ("SU-3", BASE_VLAN, changed(BASE_VLAN, reservedIPs=["10.0.0.14"]), None),
@@ -193,8 +196,10 @@ UPDATE_CASES = [
      "must not assign net ID for (global) bgp subnet"),
     ("SU-5", BASE_BGP, changed(BASE_BGP, {"config": {"autoNatOutgoing": True}}),
      "must not set autoNatOutgoing with (global) bgp subnet"),
+    ("SU-6", BASE_VLAN, changed(BASE_VLAN, reservedIPs=["10.0.0.19", "10.0.0.200"]), None),
     ("SU-6", BASE_VLAN, changed(BASE_VLAN, reservedIPs=["10.0.0.999"]),
      "invalid reserved ip 10.0.0.999"),
+    ("SU-7", BASE_VLAN, changed(BASE_VLAN, cidr="10.0.0.0/24"), None),
     ("SU-7", BASE_VLAN, changed(BASE_VLAN, start="10.0.0.9"), "must not change range start"),
     ("SU-7", BASE_VLAN, changed(BASE_VLAN, end="10.0.0.21"), "must not change range end"),
     ("SU-7", BASE_VLAN, changed(BASE_VLAN, gateway="10.0.0.254"), "must not change range gateway"),
@@ -217,15 +222,15 @@ def test_subnet_update(rule, old, new, message):
     assert outcome(decision) == expected(rule, message)
 
 
-@pytest.mark.parametrize(
-    ("instances", "name", "rule", "message"),
-    [
-        ([ipinstance("10.0.0.5", "other")], "s", "SD-1", None),
-        ([ipinstance("10.0.0.5", "s"), ipinstance("10.0.0.6", "s", node=None, namespace="b")],
-         "s", "SD-1", "still have using ips [10.0.0.5 10.0.0.6]"),
-        ([], "ghost", "NOT-FOUND", 'subnets.networking.alibaba.com "ghost" not found'),
-    ],
-)
+DELETE_CASES = [
+    ([ipinstance("10.0.0.5", "other")], "s", "SD-1", None),
+    ([ipinstance("10.0.0.5", "s"), ipinstance("10.0.0.6", "s", node=None, namespace="b")],
+     "s", "SD-1", "still have using ips [10.0.0.5 10.0.0.6]"),
+    ([], "ghost", "NOT-FOUND", 'subnets.networking.alibaba.com "ghost" not found'),
+]
+
+
+@pytest.mark.parametrize(("instances", "name", "rule", "message"), DELETE_CASES)
 def test_subnet_delete(instances, name, rule, message):
     state = ClusterState.from_objects([*NETWORKS, BASE_VLAN, *instances])
     assert outcome(review_subnet_delete(state, name)) == expected(rule, message)
