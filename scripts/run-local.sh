@@ -9,7 +9,7 @@ PORT=${HYBRIDPLAN_PORT:-8000}
 
 $PY manage.py migrate --no-input -v0
 $PY manage.py collectstatic --no-input -v0
-$PY manage.py load_demo
+$PY manage.py load_demo --nodes-file var/demo-nodes.yaml
 $PY manage.py ensure_admin
 
 pids=()
@@ -26,6 +26,15 @@ $PY -m celery -A hybridplan beat --loglevel=INFO --pidfile= &
 pids+=($!)
 $PY -m gunicorn hybridplan.wsgi --bind "$HOST:$PORT" --workers 2 --access-logfile - &
 pids+=($!)
+# A real Kubernetes API server with the Hybridnet CRDs for the demo cluster, when the
+# binary has been built (make kube-apiserver); the app runs fine without it.
+if $PY -c "from planner.kube.localcluster import apiserver_binary as a, etcd_binary as e; a(); e()" \
+    2>/dev/null; then
+  $PY manage.py local_cluster --name ack-distro --register --nodes var/demo-nodes.yaml &
+  pids+=($!)
+else
+  echo "No kube-apiserver built (make kube-apiserver): running without a local cluster."
+fi
 
 echo "Hybridplan is at http://$HOST:$PORT/admin/ (Ctrl-C stops the web server, worker and beat)"
 # Stop everything as soon as any one of them dies, so a crash is never hidden.

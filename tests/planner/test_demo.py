@@ -1,6 +1,7 @@
 """load_demo builds the seed's scenario and is idempotent."""
 
 import pytest
+import yaml
 from django.core.management import call_command
 
 from planner.models import (
@@ -71,3 +72,11 @@ def test_demo_repairs_a_changed_row():
     Node.objects.filter(name="izf8zdygpbo4hx57g2wah8z").update(labels={})
     call_command("load_demo")
     assert Node.objects.get(name="izf8zdygpbo4hx57g2wah8z").labels == {"network": "network1"}
+
+
+def test_demo_writes_its_nodes_for_the_local_cluster(tmp_path):
+    nodes_file = tmp_path / "nodes.yaml"
+    call_command("load_demo", nodes_file=nodes_file)
+    nodes = yaml.safe_load(nodes_file.read_text())
+    assert nodes[1] == {"name": "izf8zdygpbo4hx57g2wah8z", "ip": "192.168.56.3"}
+    assert len(nodes) == 5
