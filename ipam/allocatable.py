@@ -103,11 +103,6 @@ class SubnetWindow:
         """§5.1 rule 5."""
         return self.allocatable.size - len(self.reserved)
 
-    @cached_property
-    def free_for_pods(self) -> IntervalSet:
-        """Allocatable minus kept reserved: the addresses automatic allocation may pick."""
-        return self.allocatable.subtract(IntervalSet((v, v) for v in self.reserved))
-
 
 def canonicalize(subnet: SubnetSpec) -> SubnetWindow:
     """`Canonicalize` + `Validate` of Hybridnet's IPAM subnet, in its order and wording."""
@@ -149,11 +144,12 @@ def total(subnet: SubnetSpec) -> int:
     return 0 if window is None else window.total
 
 
-def webhook_capacity(rng: AddressRange) -> int:
+def webhook_capacity(subject: SubnetSpec | AddressRange) -> int:
     """S-9 `CalculateCapacity`: |end - start| + 1 - len(excludeIPs), with the §2.2 defaults.
 
     Gateway and reserved IPs are not subtracted; every excludeIPs entry is, even duplicates and
     entries outside start..end (quirk 5)."""
+    rng = subject.range if isinstance(subject, SubnetSpec) else subject
     cidr = try_parse_cidr(rng.cidr)
     if cidr is None:
         return INT64_MAX
@@ -165,8 +161,9 @@ def webhook_capacity(rng: AddressRange) -> int:
     return span - len(rng.exclude_ips)
 
 
-def exceeds_capacity(rng: AddressRange) -> bool:
-    return webhook_capacity(rng) > MAX_SUBNET_CAPACITY
+def exceeds_capacity(subject: SubnetSpec | AddressRange) -> bool:
+    """S-9: more than MAX_SUBNET_CAPACITY by the webhook's formula."""
+    return webhook_capacity(subject) > MAX_SUBNET_CAPACITY
 
 
 def range_window(rng: AddressRange) -> IntervalSet | None:

@@ -73,10 +73,6 @@ class IntervalSet:
         index = bisect_right(self._starts, value) - 1
         return index >= 0 and value <= self._ends[index]
 
-    def count_within(self, lo: int, hi: int) -> int:
-        """Number of integers of the set inside [lo, hi]."""
-        return self.intersect(IntervalSet._raw([lo], [hi])).size if lo <= hi else 0
-
     def largest(self) -> Interval | None:
         """The longest interval (the lowest one on ties), or None when empty."""
         best: Interval | None = None
