@@ -1,0 +1,91 @@
+"""The one place where domain and database errors become HTTP answers, so no view leaks a 500.
+
+REST_FRAMEWORK["EXCEPTION_HANDLER"] points here.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from planner.api.serializers.base import validation_error_detail
+from planner.services.errors import (
+    HybridnetDenied,
+    NeedsReplacementError,
+    NoSpaceError,
+    PlanConflictError,
+    PlanError,
+    PlannerRejected,
+    SubnetInUseError,
+)
+
+# The status of each planner error; the most specific class listed wins.
+PLAN_ERROR_STATUS: dict[type[PlanError], int] = {
+    NoSpaceError: status.HTTP_409_CONFLICT,
+    PlanConflictError: status.HTTP_409_CONFLICT,
+    SubnetInUseError: status.HTTP_409_CONFLICT,
+    NeedsReplacementError: status.HTTP_409_CONFLICT,
+    HybridnetDenied: status.HTTP_400_BAD_REQUEST,
+    PlannerRejected: status.HTTP_400_BAD_REQUEST,
+    PlanError: status.HTTP_400_BAD_REQUEST,
+}
+# Attributes some planner errors carry, passed on to the client as they are.
+PLAN_ERROR_EXTRAS = ("rule", "hybridnet_message", "ips", "fields")
+# How many of the rows that block a delete are named in the answer.
+BLOCKING_OBJECTS_SHOWN = 10
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class PlanErrorException(exceptions.APIException):
+    """A PlanError as an answer: `detail`, the faulty field's errors, and the error's extras."""
+
+    def __init__(self, error: PlanError) -> None:
+        self.status_code = next(
+            code for cls in type(error).__mro__ if (code := PLAN_ERROR_STATUS.get(cls))
+        )
+        body: dict[str, Any] = {"detail": error.message}
+        if error.field:
+            body[error.field] = [error.message]
+        body.update(
+            (name, getattr(error, name)) for name in PLAN_ERROR_EXTRAS if hasattr(error, name)
+        )
+        super().__init__(body)
+
+
+def blocked_delete_message(error: ProtectedError | RestrictedError) -> str:
+    objects = sorted(str(obj) for obj in error.args[1])
+    shown = ", ".join(objects[:BLOCKING_OBJECTS_SHOWN])
+    more = (
+        f" and {len(objects) - BLOCKING_OBJECTS_SHOWN} more"
+        if len(objects) > BLOCKING_OBJECTS_SHOWN
+        else ""
+    )
+    return f"{error.args[0]} Still in use by: {shown}{more}."
+
+
+def as_api_exception(error: Exception) -> Exception:
+    """The DRF exception that answers *error*; other exceptions are returned unchanged."""
+    if isinstance(error, DjangoValidationError):
+        return exceptions.ValidationError(validation_error_detail(error))
+    if isinstance(error, PlanError):
+        return PlanErrorException(error)
+    if isinstance(error, ProtectedError | RestrictedError):
+        return Conflict(blocked_delete_message(error))
+    if isinstance(error, IntegrityError):
+        # The database's own words name the constraint; the first line is the useful one.
+        first_line = next(iter(str(error).splitlines()), "")
+        return Conflict(f"conflicts with existing data: {first_line}")
+    return error
+
+
+def api_exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
+    return exception_handler(as_api_exception(error), context)

@@ -1,0 +1,223 @@
+"""Query filters of the list endpoints, and the ordering that sorts addresses as addresses."""
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django_filters.constants import EMPTY_VALUES
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+
+from planner.addressing import ParsedAddress, parse_address, parse_cidr
+from planner.models import (
+    AddressPool,
+    Cluster,
+    Network,
+    Node,
+    NodeSegment,
+    ObservedIPInstance,
+    ObservedSubnetStatus,
+    Reservation,
+    Site,
+    Subnet,
+    SyncRun,
+)
+
+ID_LOOKUPS = ["exact", "in"]
+NAME_LOOKUPS = ["exact", "icontains"]
+
+
+class AddressFormField(forms.CharField):
+    """An IP address in any spelling, cleaned to its parsed form."""
+
+    def clean(self, value: Any) -> ParsedAddress | None:
+        text = super().clean(value)
+        return parse_address(text) if text else None
+
+
+class CidrFormField(forms.CharField):
+    """A CIDR in any spelling, cleaned to its canonical text."""
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        return parse_cidr(text).text if text else text
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CidrFilter(django_filters.CharFilter):
+    field_class = CidrFormField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AddressFilter(django_filters.Filter):
+    """Rows whose address range [first_field, last_field] holds the given address.
+
+    Address keys start with the family, so one range comparison never mixes IPv4 and IPv6.
+    """
+
+    field_class = AddressFormField
+
+    def __init__(self, first_field: str, last_field: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.first_field, self.last_field = first_field, last_field
+
+    def filter(self, qs: QuerySet, value: ParsedAddress | None) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.filter(
+            **{f"{self.first_field}__lte": value.key, f"{self.last_field}__gte": value.key}
+        )
+
+
+def contains_filter(first_field: str = "first_key", last_field: str = "last_key"):
+    return AddressFilter(first_field, last_field, help_text="Holds this IP address.")
+
+
+class SiteFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Site
+        fields = {"id": ID_LOOKUPS, "name": NAME_LOOKUPS}
+
+
+class NodeSegmentFilterSet(django_filters.FilterSet):
+    cidr = CidrFilter()
+    contains = contains_filter()
+
+    class Meta:
+        model = NodeSegment
+        fields = {
+            "id": ID_LOOKUPS,
+            "site": ["exact"],
+            "name": NAME_LOOKUPS,
+            "family": ["exact"],
+            "vlan_id": ["exact"],
+        }
+
+
+class AddressPoolFilterSet(django_filters.FilterSet):
+    cidr = CidrFilter()
+    contains = contains_filter()
+
+    class Meta:
+        model = AddressPool
+        fields = {
+            "id": ID_LOOKUPS,
+            "site": ["exact"],
+            "name": NAME_LOOKUPS,
+            "purpose": ["exact"],
+            "family": ["exact"],
+        }
+
+
+class NodeFilterSet(django_filters.FilterSet):
+    ip = AddressFilter("ip_key", "ip_key", help_text="Has this IP address.")
+    site = django_filters.ModelChoiceFilter(
+        field_name="segment__site", queryset=Site.objects.all(), help_text="In this site."
+    )
+
+    class Meta:
+        model = Node
+        fields = {
+            "id": ID_LOOKUPS,
+            "name": NAME_LOOKUPS,
+            "segment": ["exact"],
+            "cluster": ["exact", "isnull"],
+        }
+
+
+class ReservationFilterSet(django_filters.FilterSet):
+    contains = contains_filter("start_key", "end_key")
+
+    class Meta:
+        model = Reservation
+        fields = {"id": ID_LOOKUPS, "segment": ["exact"], "pool": ["exact"], "kind": ["exact"]}
+
+
+class ClusterFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Cluster
+        fields = {
+            "id": ID_LOOKUPS,
+            "name": NAME_LOOKUPS,
+            "sites": ["exact"],
+            "default_network_type": ["exact"],
+            "sync_enabled": ["exact"],
+        }
+
+
+class NetworkFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Network
+        fields = {
+            "id": ID_LOOKUPS,
+            "cluster": ["exact"],
+            "name": NAME_LOOKUPS,
+            "type": ["exact"],
+            "mode": ["exact"],
+        }
+
+
+class SubnetFilterSet(django_filters.FilterSet):
+    cidr = CidrFilter()
+    # The start..end window, not the CIDR: slices of one segment share its CIDR.
+    contains = contains_filter("window_first_key", "window_last_key")
+
+    class Meta:
+        model = Subnet
+        fields = {
+            "id": ID_LOOKUPS,
+            "cluster": ["exact"],
+            "network": ["exact"],
+            "segment": ["exact"],
+            "pool": ["exact"],
+            "name": NAME_LOOKUPS,
+            "family": ["exact"],
+        }
+
+
+class ObservedIPInstanceFilterSet(django_filters.FilterSet):
+    ip = AddressFilter("ip_key", "ip_key", help_text="Has this IP address.")
+
+    class Meta:
+        model = ObservedIPInstance
+        fields = {
+            "id": ID_LOOKUPS,
+            "cluster": ["exact"],
+            "namespace": ["exact"],
+            "name": NAME_LOOKUPS,
+            "subnet_name": ["exact"],
+            "network_name": ["exact"],
+            "node_name": ["exact"],
+            "reserved": ["exact"],
+        }
+
+
+class ObservedSubnetStatusFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = ObservedSubnetStatus
+        fields = {"id": ID_LOOKUPS, "cluster": ["exact"], "subnet_name": ["exact"]}
+
+
+class SyncRunFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = SyncRun
+        fields = {"id": ID_LOOKUPS, "cluster": ["exact"], "action": ["exact"], "state": ["exact"]}
+
+
+class AddressOrderingFilter(OrderingFilter):
+    """`?ordering=` where address columns sort by their keys (numeric order, IPv4 before
+    IPv6) through the view's `ordering_aliases`, and ties break by id so pages are stable."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str]:
+        ordering = super().get_ordering(request, queryset, view) or queryset.model._meta.ordering
+        aliases = getattr(view, "ordering_aliases", {})
+        expanded = []
+        for term in ordering:
+            descending, name = term.startswith("-"), term.lstrip("-")
+            expanded += [
+                f"-{column}" if descending else column for column in aliases.get(name, [name])
+            ]
+        return [*expanded, "pk"]

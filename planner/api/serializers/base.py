@@ -1,0 +1,124 @@
+"""The serializer machinery every planner model shares: brief related objects, model
+validation on save, and all-or-nothing bulk create."""
+
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
+
+from planner.api.constants import API_NAMESPACE
+
+
+def detail_view_name(model: type[Model]) -> str:
+    return f"{API_NAMESPACE}:{model._meta.model_name}-detail"
+
+
+def validation_error_detail(error: DjangoValidationError) -> dict[str, Any]:
+    """A Django ValidationError as DRF field errors: {field: [messages]}.
+
+    full_clean() can say one thing twice (a model's clean() and its database constraint);
+    each message is kept once."""
+    detail = serializers.as_serializer_error(error)
+    if NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return {field: list(dict.fromkeys(messages)) for field, messages in detail.items()}
+
+
+@contextmanager
+def model_validation():
+    """Turn the model's ValidationError into DRF's, so it reaches the client as a 400."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(validation_error_detail(error)) from None
+
+
+class BriefSerializer(serializers.Serializer):
+    """How a related object is shown inside another: enough to name it and follow it."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    url = serializers.URLField(read_only=True)
+
+
+class BriefRelatedField(serializers.PrimaryKeyRelatedField):
+    """A relation written as the related object's id and read as its brief form.
+
+    Documented in the schema by `planner.api.schema.BriefRelatedFieldExtension`.
+    """
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value: Model) -> dict[str, Any]:
+        # Built by hand, not through BriefSerializer: a list of 1,000 rows renders thousands.
+        return {
+            "id": value.pk,
+            "name": value.name,
+            "url": reverse(
+                detail_view_name(type(value)),
+                kwargs={"pk": value.pk},
+                request=self.context.get("request"),
+            ),
+        }
+
+
+class BulkListSerializer(serializers.ListSerializer):
+    """Bulk create: every object or none. Errors come back keyed by the failing item's index,
+    as DRF reports the items' field validation."""
+
+    def create(self, validated_data: list[dict[str, Any]]) -> list[Model]:
+        created = []
+        for index, attrs in enumerate(validated_data):
+            try:
+                created.append(self.child.create(attrs))
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError(
+                    {index: serializers.as_serializer_error(error)}
+                ) from None
+        return created
+
+
+class PlannerModelSerializer(serializers.ModelSerializer):
+    """Relations read as brief objects; saves run the model's full_clean() first.
+
+    The model is the single source of validation (address parsing, overlaps, uniqueness);
+    its errors come back as field errors.
+    """
+
+    serializer_related_field = BriefRelatedField
+
+    class Meta:
+        list_serializer_class = BulkListSerializer
+        # Uniqueness is checked by the model's full_clean(), in the model's own words.
+        validators: list = []
+
+    def build_url_field(self, field_name: str, model_class: type[Model]):
+        return self.serializer_url_field, {"view_name": detail_view_name(model_class)}
+
+    def create(self, validated_data: dict[str, Any]) -> Model:
+        related = self._pop_many_to_many(validated_data)
+        return self.save_instance(self.Meta.model(**validated_data), related)
+
+    def update(self, instance: Model, validated_data: dict[str, Any]) -> Model:
+        related = self._pop_many_to_many(validated_data)
+        for field, value in validated_data.items():
+            setattr(instance, field, value)
+        return self.save_instance(instance, related)
+
+    def save_instance(self, instance: Model, related: dict[str, list[Model]]) -> Model:
+        with model_validation():
+            instance.full_clean()
+        instance.save()
+        for field, values in related.items():
+            getattr(instance, field).set(values)
+        return instance
+
+    def _pop_many_to_many(self, validated_data: dict[str, Any]) -> dict[str, list[Model]]:
+        names = {field.name for field in self.Meta.model._meta.many_to_many}
+        return {name: validated_data.pop(name) for name in names & validated_data.keys()}

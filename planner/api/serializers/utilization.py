@@ -1,0 +1,83 @@
+"""How full a segment, pool or subnet is: planned figures, and observed use once pulled."""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from planner.models import Subnet
+from planner.services.utilization import Utilization, subnet_capacity, subnet_observed
+
+
+class ObservedUsageSerializer(serializers.Serializer):
+    used = serializers.IntegerField()
+    available = serializers.IntegerField()
+
+
+class ObservedStatusSerializer(ObservedUsageSerializer):
+    total = serializers.IntegerField()
+    observed_at = serializers.DateTimeField()
+
+
+class SpaceUtilizationSerializer(serializers.Serializer):
+    size = serializers.IntegerField(help_text="Addresses in the usable range.")
+    fixed = serializers.IntegerField(help_text="Gateway, node IPs, infrastructure reservations.")
+    planned = serializers.IntegerField(help_text="Addresses inside carved subnets.")
+    free = serializers.IntegerField()
+    percent_planned = serializers.FloatField(help_text="Planned share of what is not fixed.")
+    observed = ObservedUsageSerializer(
+        allow_null=True, help_text="Sums of the last pulled status of its subnets; null if none."
+    )
+
+
+class SubnetUtilizationSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField(help_text="Total as Hybridnet's IPAM will count it.")
+    observed = ObservedStatusSerializer(
+        allow_null=True, help_text="The last pulled Subnet.status; null if never pulled."
+    )
+
+
+def observed_sum(subnets: Iterable[Subnet]) -> dict[str, int] | None:
+    """Used and available summed over the subnets that have been observed."""
+    statuses = [status for subnet in subnets if (status := subnet_observed(subnet))]
+    if not statuses:
+        return None
+    return {
+        "used": sum(status["used"] for status in statuses),
+        "available": sum(status["available"] for status in statuses),
+    }
+
+
+class ReadOnlyObjectField(serializers.Field):
+    """A read-only figure computed from the whole object."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+
+@extend_schema_field(SpaceUtilizationSerializer)
+class SpaceUtilizationField(ReadOnlyObjectField):
+    """Utilization of a segment or pool; its relations come prefetched by the viewset, and its
+    subnets annotated with their observed status."""
+
+    def __init__(self, measure: Callable[[Any], Utilization], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.measure = measure
+
+    def to_representation(self, space: Any) -> dict[str, Any]:
+        usage = self.measure(space)
+        return {
+            "size": usage.size,
+            "fixed": usage.fixed,
+            "planned": usage.planned,
+            "free": usage.free,
+            "percent_planned": usage.percent_planned,
+            "observed": observed_sum(space.subnets.all()),
+        }
+
+
+@extend_schema_field(SubnetUtilizationSerializer)
+class SubnetUtilizationField(ReadOnlyObjectField):
+    def to_representation(self, subnet: Subnet) -> dict[str, Any]:
+        return {"capacity": subnet_capacity(subnet), "observed": subnet_observed(subnet)}

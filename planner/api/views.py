@@ -1,0 +1,324 @@
+"""API views: one viewset per planner model, carving actions, and the offline review."""
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.db.models import Model, Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
+
+from ipam.review import review, usage
+from planner.api import filtersets
+from planner.api import serializers as api
+from planner.api.constants import MAX_BULK_OBJECTS
+from planner.api.permissions import model_permission
+from planner.api.serializers.actions import CarveSerializer
+from planner.models import (
+    AddressPool,
+    Cluster,
+    Network,
+    Node,
+    NodeSegment,
+    ObservedIPInstance,
+    ObservedSubnetStatus,
+    Reservation,
+    Site,
+    Subnet,
+    SyncRun,
+)
+from planner.services.carving import carve_pool, carve_segment, pool_free, segment_free
+from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
+from planner.services.networks import delete_network
+from planner.services.subnets import delete_subnet
+
+TIMESTAMP_ORDERING = ["created", "last_updated"]
+# What utilization reads of a segment's or pool's subnets: their last observed status.
+OBSERVED_SUBNETS = Prefetch("subnets", queryset=Subnet.objects.with_observed_status())
+
+
+class PlannerModelViewSet(ModelViewSet):
+    """CRUD of one planner model. A JSON array POSTed to the collection is a bulk create:
+    every object or none. Every write runs in one transaction."""
+
+    bulk_create = True  # read by planner.api.schema to document the list form
+
+    def get_serializer(self, *args: Any, **kwargs: Any):
+        if self.action == "create" and isinstance(kwargs.get("data"), list):
+            kwargs.update(many=True, allow_empty=False, max_length=MAX_BULK_OBJECTS)
+        return super().get_serializer(*args, **kwargs)
+
+    def perform_create(self, serializer) -> None:
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer) -> None:
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance: Model) -> None:
+        with transaction.atomic():
+            self.delete_instance(instance)
+
+    def delete_instance(self, instance: Model) -> None:
+        instance.delete()
+
+
+class ObservedViewSet(ReadOnlyModelViewSet):
+    """What sync last read from a cluster: listed and shown, never written through the API."""
+
+
+class CarvingViewSetMixin:
+    """`carve` and `free` of an address space (a node segment or a pool)."""
+
+    carve_serializer_class: ClassVar[type[CarveSerializer]]
+    carve_service: ClassVar[Callable[..., Subnet]]
+    free_service: ClassVar[Callable[[Model, int], list]]
+
+    @property
+    def action_permissions(self) -> dict[str, list[str]]:
+        space = model_permission(self.queryset.model, "view")
+        return {"carve": [space, model_permission(Subnet, "add")]}
+
+    def get_serializer_class(self):
+        if self.action == "carve":
+            return self.carve_serializer_class
+        return super().get_serializer_class()
+
+    @extend_schema(
+        summary="Carve a new Subnet out of this address space",
+        responses={status.HTTP_201_CREATED: api.SubnetSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def carve(self, request: Request, pk: str | None = None) -> Response:
+        space = self.get_object()
+        params = self.get_serializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        subnet = self.carve_service(space, **params.validated_data)
+        data = api.SubnetSerializer(subnet, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    @extend_schema(
+        summary="Free address intervals, lowest first",
+        parameters=[api.FreeQuerySerializer],
+        responses=api.FreeIntervalSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def free(self, request: Request, pk: str | None = None) -> Response:
+        space = self.get_object()
+        query = api.FreeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        intervals = self.free_service(space, query.validated_data["limit"])
+        return Response(api.FreeIntervalSerializer(intervals, many=True).data)
+
+
+# Manifests read a cluster's Networks and Subnets, whichever viewset serves them.
+MANIFEST_PERMISSIONS = [model_permission(model, "view") for model in (Cluster, Network, Subnet)]
+
+
+def manifest_response(objects: list[dict], labels: dict[str, dict[str, str]]) -> Response:
+    return Response({"objects": objects, "node_labels": labels, "yaml": to_yaml(objects, labels)})
+
+
+class SiteViewSet(PlannerModelViewSet):
+    """Sites."""
+
+    queryset = Site.objects.all()
+    serializer_class = api.SiteSerializer
+    filterset_class = filtersets.SiteFilterSet
+    ordering_fields = ["id", "name", *TIMESTAMP_ORDERING]
+    search_fields = ["name", "description"]
+
+
+ADDRESS_SPACE_ORDERING = ["id", "name", "cidr", *TIMESTAMP_ORDERING]
+ADDRESS_SPACE_ALIASES = {"cidr": ["first_key", "last_key"]}
+
+
+class NodeSegmentViewSet(CarvingViewSetMixin, PlannerModelViewSet):
+    """Node segments; `carve` hands out an underlay slice, `free` lists what is left."""
+
+    queryset = NodeSegment.objects.select_related("site").prefetch_related(
+        "nodes", "reservations", OBSERVED_SUBNETS
+    )
+    serializer_class = api.NodeSegmentSerializer
+    filterset_class = filtersets.NodeSegmentFilterSet
+    ordering_fields = [*ADDRESS_SPACE_ORDERING, "vlan_id"]
+    ordering_aliases = ADDRESS_SPACE_ALIASES
+    search_fields = ["name", "cidr", "description"]
+    carve_serializer_class = api.SegmentCarveSerializer
+    carve_service = staticmethod(carve_segment)
+    free_service = staticmethod(segment_free)
+
+
+class AddressPoolViewSet(CarvingViewSetMixin, PlannerModelViewSet):
+    """Address pools; `carve` hands out an aligned block, `free` lists what is left."""
+
+    queryset = AddressPool.objects.select_related("site").prefetch_related(
+        "reservations", OBSERVED_SUBNETS
+    )
+    serializer_class = api.AddressPoolSerializer
+    filterset_class = filtersets.AddressPoolFilterSet
+    ordering_fields = [*ADDRESS_SPACE_ORDERING, "purpose"]
+    ordering_aliases = ADDRESS_SPACE_ALIASES
+    search_fields = ["name", "cidr", "description"]
+    carve_serializer_class = api.PoolCarveSerializer
+    carve_service = staticmethod(carve_pool)
+    free_service = staticmethod(pool_free)
+
+
+class NodeViewSet(PlannerModelViewSet):
+    """Nodes and their addresses."""
+
+    queryset = Node.objects.select_related("segment", "cluster")
+    serializer_class = api.NodeSerializer
+    filterset_class = filtersets.NodeFilterSet
+    ordering_fields = ["id", "name", "ip", *TIMESTAMP_ORDERING]
+    ordering_aliases = {"ip": ["ip_key"]}
+    search_fields = ["name", "ip"]
+
+
+class ReservationViewSet(PlannerModelViewSet):
+    """Reserved addresses of segments and pools."""
+
+    queryset = Reservation.objects.select_related("segment", "pool")
+    serializer_class = api.ReservationSerializer
+    filterset_class = filtersets.ReservationFilterSet
+    ordering_fields = ["id", "start", "kind", *TIMESTAMP_ORDERING]
+    ordering_aliases = {"start": ["start_key"]}
+    search_fields = ["start", "end", "note"]
+
+
+class ClusterViewSet(PlannerModelViewSet):
+    """Clusters; credentials can be written, never read."""
+
+    queryset = Cluster.objects.prefetch_related("sites")
+    serializer_class = api.ClusterSerializer
+    filterset_class = filtersets.ClusterFilterSet
+    ordering_fields = ["id", "name", *TIMESTAMP_ORDERING]
+    search_fields = ["name", "api_server_url", "description"]
+    action_permissions = {"manifests": MANIFEST_PERMISSIONS}
+
+    @extend_schema(
+        summary="The cluster's planned Networks and Subnets as CRs, and the node labels",
+        responses=api.ManifestSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def manifests(self, request: Request, pk: str | None = None) -> Response:
+        manifests = cluster_manifests(self.get_object())
+        return manifest_response(manifests.objects, manifests.node_labels)
+
+
+class NetworkViewSet(PlannerModelViewSet):
+    """Planned Hybridnet Networks, checked against Hybridnet's admission rules."""
+
+    queryset = Network.objects.select_related("cluster")
+    serializer_class = api.NetworkSerializer
+    filterset_class = filtersets.NetworkFilterSet
+    ordering_fields = ["id", "name", "type", *TIMESTAMP_ORDERING]
+    search_fields = ["name", "description"]
+
+    def delete_instance(self, instance: Network) -> None:
+        delete_network(instance)
+
+
+class SubnetViewSet(PlannerModelViewSet):
+    """Planned Hybridnet Subnets, checked against Hybridnet's admission rules."""
+
+    queryset = Subnet.objects.select_related(
+        "cluster", "network", "segment", "pool"
+    ).with_observed_status()
+    serializer_class = api.SubnetSerializer
+    filterset_class = filtersets.SubnetFilterSet
+    ordering_fields = ["id", "name", "cidr", "start", *TIMESTAMP_ORDERING]
+    ordering_aliases = {"cidr": ["first_key", "last_key"], "start": ["window_first_key"]}
+    search_fields = ["name", "cidr", "start", "end", "description"]
+    action_permissions = {"manifest": MANIFEST_PERMISSIONS}
+
+    def delete_instance(self, instance: Subnet) -> None:
+        delete_subnet(instance)
+
+    @extend_schema(
+        summary="The Subnet CR, and the node labels its Network's selector needs",
+        responses=api.ManifestSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def manifest(self, request: Request, pk: str | None = None) -> Response:
+        subnet = self.get_object()
+        labels = node_labels(subnet.cluster, [subnet.network])
+        return manifest_response([subnet_manifest(subnet)], labels)
+
+
+class ObservedIPInstanceViewSet(ObservedViewSet):
+    """IPInstances as last pulled from the clusters (read-only)."""
+
+    queryset = ObservedIPInstance.objects.select_related("cluster")
+    serializer_class = api.ObservedIPInstanceSerializer
+    filterset_class = filtersets.ObservedIPInstanceFilterSet
+    ordering_fields = ["id", "ip", "name", "namespace", "observed_at"]
+    ordering_aliases = {"ip": ["ip_key"]}
+    search_fields = ["ip", "name", "pod_name", "node_name", "namespace"]
+
+
+class ObservedSubnetStatusViewSet(ObservedViewSet):
+    """Subnet status as last pulled from the clusters (read-only)."""
+
+    queryset = ObservedSubnetStatus.objects.select_related("cluster")
+    serializer_class = api.ObservedSubnetStatusSerializer
+    filterset_class = filtersets.ObservedSubnetStatusFilterSet
+    ordering_fields = ["id", "subnet_name", "used", "available", "observed_at"]
+    search_fields = ["subnet_name"]
+
+
+class SyncRunViewSet(ObservedViewSet):
+    """The record of plans, applies and pulls (read-only)."""
+
+    queryset = SyncRun.objects.select_related("cluster")
+    serializer_class = api.SyncRunSerializer
+    filterset_class = filtersets.SyncRunFilterSet
+    ordering_fields = ["id", "created", "started_at", "finished_at"]
+    search_fields = ["error"]
+
+
+class HybridnetView(GenericAPIView):
+    """The offline admission review over HTTP: pure computation on the posted objects,
+    so being signed in is enough."""
+
+    permission_classes = [IsAuthenticated]
+
+    def read_input(self, request: Request) -> dict[str, Any]:
+        params = self.get_serializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+
+class HybridnetReviewView(HybridnetView):
+    """The `hybridnet_review` command over HTTP: the same input and JSON."""
+
+    serializer_class = api.ReviewRequestSerializer
+
+    @extend_schema(
+        summary="Review objects as Hybridnet's admission webhook would",
+        responses=api.ReviewResultSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        data = self.read_input(request)
+        return Response(review(data["state"], data["objects"], delete=data["delete"]))
+
+
+class HybridnetUsageView(HybridnetView):
+    """The `hybridnet_usage` command over HTTP: the same input and JSON."""
+
+    serializer_class = api.UsageRequestSerializer
+
+    @extend_schema(
+        summary="Subnet and Network usage as Hybridnet would write it into status",
+        responses=api.UsageResultSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        return Response(usage(self.read_input(request)["state"]))
