@@ -174,7 +174,6 @@ class LocalCluster:
             self.workdir.mkdir(parents=True, exist_ok=True)
             self._write_secrets()
             self._start_processes(apiserver, etcd, time.monotonic() + timeout)
-            self._api = build_api_client(self.credentials)
             self._write_kubeconfig()
             self._install_crds()
         except BaseException:
@@ -249,7 +248,7 @@ class LocalCluster:
 
     def _admin_api(self) -> client.ApiClient:
         if self._api is None:
-            raise HarnessError(f"{self!r} is not running: call start() first")
+            self._api = build_api_client(self.credentials)  # raises unless started
         return self._api
 
     def _write_secrets(self) -> None:
