@@ -248,6 +248,16 @@ def test_denied_request_carries_the_server_text(kube_cluster: LocalCluster) -> N
     assert 'User "restricted" cannot list resource "subnets"' in str(caught.value)
 
 
+def test_connection_test_passes_for_a_user_rbac_grants_nothing(kube_cluster: LocalCluster) -> None:
+    # Version and discovery are open to every authenticated user, so a test
+    # connection succeeds; what the user may do shows only on the first request.
+    gateway = KubeGateway(kube_cluster.restricted_credentials)
+
+    assert all(gateway.test_connection()["crds_installed"].values())
+    with pytest.raises(RequestDenied):
+        gateway.apply(subnet("s1"))
+
+
 def test_certificate_not_signed_by_the_stored_ca(kube_clusters: list[LocalCluster]) -> None:
     first, second = kube_clusters
     creds = dataclasses.replace(first.credentials, ca_pem=second.ca_pem)
