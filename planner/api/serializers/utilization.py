@@ -79,5 +79,12 @@ class SpaceUtilizationField(ReadOnlyObjectField):
 
 @extend_schema_field(SubnetUtilizationSerializer)
 class SubnetUtilizationField(ReadOnlyObjectField):
+    """Planned capacity and the observed status annotated by the viewset's queryset."""
+
+    observed_at = serializers.DateTimeField()
+
     def to_representation(self, subnet: Subnet) -> dict[str, Any]:
-        return {"capacity": subnet_capacity(subnet), "observed": subnet_observed(subnet)}
+        observed = subnet_observed(subnet)
+        if observed is not None:
+            observed["observed_at"] = self.observed_at.to_representation(observed["observed_at"])
+        return {"capacity": subnet_capacity(subnet), "observed": observed}

@@ -1,0 +1,237 @@
+"""Carving through the API: segment slices and pool blocks, free space, and parallel carves."""
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
+from django.contrib.auth.models import Permission, User
+from django.db import connection
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient, APITransactionTestCase
+
+from planner.api.constants import API_NAMESPACE, FREE_INTERVALS_MAX_LIMIT
+from planner.choices import NetworkTypeChoices
+from planner.models import AddressPool, NodeSegment, Subnet
+from tests.api.mixins import APIViewTestCase
+from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
+
+OVERLAY = NetworkTypeChoices.OVERLAY
+
+
+def action_url(model: type, action: str, pk: int) -> str:
+    return reverse(f"{API_NAMESPACE}:{model._meta.model_name}-{action}", kwargs={"pk": pk})
+
+
+class SegmentCarveAPITest(APIViewTestCase):
+    model = NodeSegment
+
+    @classmethod
+    def set_up_fixtures(cls) -> None:
+        cls.cluster = make_cluster()
+        cls.underlay = make_network(cls.cluster, "underlay-1", net_id=0)
+        cls.overlay = make_network(cls.cluster, "init", type=OVERLAY, net_id=4)
+
+    @classmethod
+    def make_object(cls, index: int) -> NodeSegment:
+        """Segment 0: the seed's IPv4 segment, nodes .2-.6; segment 1: an IPv6 segment."""
+        if index == 0:
+            segment = make_segment()
+            for host in range(2, 7):
+                make_node(segment, f"192.168.56.{host}", name=f"node-{host}")
+            return segment
+        return make_segment(f"fd00:{index}::/64", f"fd00:{index}::1", f"v6-{index}")
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.grant("view")
+        self.user.user_permissions.add(Permission.objects.get(codename="add_subnet"))
+
+    def carve(self, segment: NodeSegment, **params):
+        payload = {"network": self.underlay.pk, "name": "slice", **params}
+        return self.client.post(action_url(NodeSegment, "carve", segment.pk), payload)
+
+    def test_carve_by_size_answers_201_with_the_subnet(self) -> None:
+        response = self.carve(self.objects[0], size=50)
+        self.assertStatus(response, 201)
+        self.assertEqual(
+            (response.data["start"], response.data["end"]), ("192.168.56.7", "192.168.56.56")
+        )
+        self.assertEqual(response.data["segment"]["id"], self.objects[0].pk)
+        self.assertEqual(response.data["network"]["name"], "underlay-1")
+        self.assertEqual(response["Location"], response.data["url"])
+        self.assertTrue(Subnet.objects.filter(pk=response.data["id"]).exists())
+
+    def test_carve_an_explicit_ipv6_window_in_any_spelling(self) -> None:
+        response = self.carve(self.objects[1], start="FD00:1::0100", end="fd00:1:0::1ff")
+        self.assertStatus(response, 201)
+        self.assertEqual(
+            (response.data["cidr"], response.data["start"], response.data["end"]),
+            ("fd00:1::/64", "fd00:1::100", "fd00:1::1ff"),
+        )
+        self.assertEqual(response.data["utilization"]["capacity"], 256)
+
+    def test_no_space_is_a_conflict(self) -> None:
+        self.assertStatus(self.carve(self.objects[0], largest=True), 201)
+        response = self.carve(self.objects[0], size=1, name="more")
+        self.assertStatus(response, 409)
+        self.assertIn("no space for 1 addresses in segment seg-a", response.data["detail"])
+        self.assertEqual(Subnet.objects.count(), 1)
+
+    def test_exactly_one_way_of_sizing(self) -> None:
+        response = self.carve(self.objects[0], size=10, largest=True)
+        self.assertStatus(response, 400)
+        self.assertIn("exactly one of", response.data["non_field_errors"][0])
+        response = self.carve(self.objects[0], start="192.168.56.100")
+        self.assertStatus(response, 400)
+        self.assertEqual(response.data["end"], ["start and end go together"])
+
+    def test_a_network_that_cannot_take_a_slice_is_a_field_error(self) -> None:
+        response = self.carve(self.objects[0], size=10, network=self.overlay.pk)
+        self.assertStatus(response, 400)
+        self.assertIn("serve Underlay VLAN networks", response.data["network"][0])
+
+    def test_carving_needs_the_add_subnet_permission(self) -> None:
+        self.user.user_permissions.remove(Permission.objects.get(codename="add_subnet"))
+        self.assertStatus(self.carve(self.objects[0], size=10), 403)
+        self.assertFalse(Subnet.objects.exists())
+
+    def test_unknown_segment_is_404(self) -> None:
+        response = self.client.post(action_url(NodeSegment, "carve", 999999), {})
+        self.assertStatus(response, 404)
+
+    def test_free_intervals_with_a_limit(self) -> None:
+        self.carve(self.objects[0], start="192.168.56.100", end="192.168.56.149")
+        url = action_url(NodeSegment, "free", self.objects[0].pk)
+        response = self.client.get(url, {"limit": 2})
+        self.assertStatus(response, 200)
+        self.assertEqual(
+            response.data,
+            [
+                {"start": "192.168.56.7", "end": "192.168.56.99", "size": 93},
+                {"start": "192.168.56.150", "end": "192.168.56.254", "size": 105},
+            ],
+        )
+        for limit in (0, FREE_INTERVALS_MAX_LIMIT + 1, "many"):
+            self.assertStatus(self.client.get(url, {"limit": limit}), 400)
+
+    def test_free_space_of_an_ipv6_segment_is_counted_not_listed(self) -> None:
+        response = self.client.get(action_url(NodeSegment, "free", self.objects[1].pk))
+        self.assertEqual(
+            response.data,
+            [{"start": "fd00:1::2", "end": "fd00:1::ffff:ffff:ffff:ffff", "size": 2**64 - 2}],
+        )
+
+
+class PoolCarveAPITest(APIViewTestCase):
+    model = AddressPool
+
+    @classmethod
+    def set_up_fixtures(cls) -> None:
+        cls.overlay = make_network(make_cluster(), "init", type=OVERLAY, net_id=4)
+
+    @classmethod
+    def make_object(cls, index: int) -> AddressPool:
+        """Pool 0: a small IPv4 pool; pool 1: an IPv6 /48."""
+        if index == 0:
+            return make_pool("100.64.0.0/24", "small")
+        return make_pool(f"fd00:{100 + index}::/48", f"v6-{index}")
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.grant("view")
+        self.user.user_permissions.add(Permission.objects.get(codename="add_subnet"))
+
+    def carve(self, pool: AddressPool, prefixlen: int, name: str = "block"):
+        payload = {"network": self.overlay.pk, "name": name, "prefixlen": prefixlen}
+        return self.client.post(action_url(AddressPool, "carve", pool.pk), payload)
+
+    def test_carve_aligned_blocks_first_fit(self) -> None:
+        first = self.carve(self.objects[0], 26, "a")
+        second = self.carve(self.objects[0], 26, "b")
+        self.assertStatus(first, 201)
+        self.assertEqual(
+            (first.data["cidr"], second.data["cidr"]), ("100.64.0.0/26", "100.64.0.64/26")
+        )
+        self.assertEqual(first.data["pool"]["name"], "small")
+
+    def test_carve_from_an_ipv6_pool(self) -> None:
+        response = self.carve(self.objects[1], 120)
+        self.assertStatus(response, 201)
+        self.assertEqual(response.data["cidr"], "fd00:101::/120")
+        self.assertEqual(response.data["family"], 6)
+
+    def test_no_space_is_a_conflict(self) -> None:
+        self.assertStatus(self.carve(self.objects[0], 25, "a"), 201)
+        self.assertStatus(self.carve(self.objects[0], 25, "b"), 201)
+        response = self.carve(self.objects[0], 26, "c")
+        self.assertStatus(response, 409)
+        self.assertIn("no free /26 in pool small", response.data["detail"])
+
+    def test_prefix_length_outside_the_pool_is_a_field_error(self) -> None:
+        response = self.carve(self.objects[0], 20)
+        self.assertStatus(response, 400)
+        self.assertIn("prefixlen", response.data)
+
+    def test_free_space_after_a_carve(self) -> None:
+        self.carve(self.objects[0], 26)
+        response = self.client.get(action_url(AddressPool, "free", self.objects[0].pk))
+        self.assertEqual(
+            response.data, [{"start": "100.64.0.64", "end": "100.64.0.255", "size": 192}]
+        )
+
+    def test_utilization_of_pools_is_listed(self) -> None:
+        self.carve(self.objects[1], 112)
+        response = self.client.get(reverse(f"{API_NAMESPACE}:addresspool-list"), {"family": 6})
+        usage = response.data["results"][0]["utilization"]
+        self.assertEqual((usage["size"], usage["planned"]), (2**80, 2**16))
+
+
+class ParallelCarveAPITest(APITransactionTestCase):
+    """Carves fired at one segment from parallel clients, each committing: never an overlap."""
+
+    CLIENTS = 8
+    CARVES_PER_CLIENT = 3
+    SLICE_SIZE = 10
+
+    def setUp(self) -> None:
+        user = User.objects.create_superuser("carver")
+        self.token = Token.objects.create(user=user).key
+        self.segment = make_segment()
+        self.networks = [
+            make_network(make_cluster(f"cluster-{index}"), "underlay-1", net_id=0)
+            for index in range(self.CLIENTS)
+        ]
+
+    def carve_in_a_thread(self, index: int) -> list[int]:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {self.token}")
+        url = action_url(NodeSegment, "carve", self.segment.pk)
+        try:
+            return [
+                client.post(
+                    url,
+                    {
+                        "network": self.networks[index].pk,
+                        "name": f"slice-{n}",
+                        "size": self.SLICE_SIZE,
+                    },
+                ).status_code
+                for n in range(self.CARVES_PER_CLIENT)
+            ]
+        finally:
+            connection.close()
+
+    def test_parallel_carves_never_overlap(self) -> None:
+        with ThreadPoolExecutor(self.CLIENTS) as pool:
+            statuses = [
+                code
+                for codes in pool.map(self.carve_in_a_thread, range(self.CLIENTS))
+                for code in codes
+            ]
+        self.assertEqual(statuses, [201] * self.CLIENTS * self.CARVES_PER_CLIENT)
+        windows = sorted(
+            (subnet.window_first_key, subnet.window_last_key) for subnet in Subnet.objects.all()
+        )
+        self.assertEqual(len(windows), self.CLIENTS * self.CARVES_PER_CLIENT)
+        for (_, last), (first, _) in itertools.pairwise(windows):
+            self.assertLess(last, first)

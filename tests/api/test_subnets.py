@@ -1,0 +1,123 @@
+"""API of Subnets: writes go through Hybridnet's admission rules and the planner's checks."""
+
+from django.utils import timezone
+
+from planner.choices import NetworkTypeChoices
+from planner.models import ObservedIPInstance, ObservedSubnetStatus, Subnet
+from planner.services.carving import carve_pool
+from tests.api.mixins import APIViewTestCases
+from tests.planner.factories import make_cluster, make_network, make_pool, make_segment
+
+
+class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
+    model = Subnet
+    brief_relations = ["cluster", "network", "pool"]
+    canonical = {"cidr": "fd00:64::/112", "reserved_ips": ["fd00:64::10"]}
+    invalid_field = "cidr"
+    update_data = {"reserved_ips": ["100.64.0.10"], "private": True, "description": "db pods"}
+
+    @classmethod
+    def set_up_fixtures(cls) -> None:
+        cls.cluster = make_cluster()
+        cls.overlay = make_network(cls.cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+        underlay = make_network(cls.cluster, "underlay-1", net_id=0)
+        cls.pool = make_pool("100.64.0.0/10", "overlay-v4")
+        pool_v6 = make_pool("fd00:64::/48", "overlay-v6")
+        segment = make_segment()
+        cls.create_data = [
+            {
+                "network": cls.overlay.pk,
+                "name": "v6",
+                "pool": pool_v6.pk,
+                "cidr": "FD00:64:0::/112",
+                "reserved_ips": ["FD00:64::0010"],
+            },
+            {"network": cls.overlay.pk, "name": "b", "pool": cls.pool.pk, "cidr": "100.65.0.0/24"},
+            {
+                "network": underlay.pk,
+                "name": "slice",
+                "segment": segment.pk,
+                "cidr": "192.168.56.0/24",
+                "gateway": "192.168.56.1",
+                "start": "192.168.56.100",
+                "end": "192.168.56.149",
+                "net_id": 0,
+            },
+        ]
+        cls.invalid_data = {"network": cls.overlay.pk, "name": "bad", "cidr": "100.66.0.1/24"}
+
+    @classmethod
+    def make_object(cls, index: int) -> Subnet:
+        return carve_pool(cls.pool, network=cls.overlay, name=f"subnet-{index}", prefixlen=24)
+
+    def test_hybridnet_denial_is_a_400_with_its_rule(self) -> None:
+        self.grant("view", "add")
+        payload = {**self.create_data[1], "net_id": 4}
+        response = self.client.post(self.list_url(), payload)
+        self.assertStatus(response, 400)
+        self.assertEqual(response.data["rule"], "S-7")
+        self.assertEqual(
+            response.data["hybridnet_message"], "must not assign net ID for overlay subnet"
+        )
+
+    def test_overlapping_window_is_refused(self) -> None:
+        self.grant("view", "add")
+        payload = {**self.create_data[1], "cidr": "100.64.0.0/24"}
+        response = self.client.post(self.list_url(), payload)
+        self.assertStatus(response, 400)
+        self.assertIn("overlaps subnet subnet-0", str(response.data))
+
+    def test_changing_an_immutable_field_needs_replacement(self) -> None:
+        self.grant("view", "change")
+        response = self.client.patch(self.detail_url(self.objects[0]), {"cidr": "100.100.0.0/24"})
+        self.assertStatus(response, 409)
+        self.assertEqual(response.data["fields"], ["cidr"])
+        self.objects[0].refresh_from_db()
+        self.assertEqual(self.objects[0].cidr, "100.64.0.0/24")
+
+    def test_subnet_in_use_cannot_be_deleted(self) -> None:
+        self.grant("view", "delete")
+        ObservedIPInstance.objects.create(
+            cluster=self.cluster,
+            namespace="default",
+            name="pod-a",
+            ip="100.64.0.7",
+            subnet_name="subnet-0",
+            network_name="init",
+            observed_at=timezone.now(),
+        )
+        response = self.client.delete(self.detail_url(self.objects[0]))
+        self.assertStatus(response, 409)
+        self.assertEqual(response.data["ips"], ["100.64.0.7"])
+        self.assertTrue(Subnet.objects.filter(pk=self.objects[0].pk).exists())
+
+    def test_utilization_shows_capacity_and_observed_status(self) -> None:
+        self.grant("view")
+        observed_at = timezone.now()
+        ObservedSubnetStatus.objects.create(
+            cluster=self.cluster,
+            subnet_name="subnet-1",
+            total=254,
+            used=7,
+            available=247,
+            observed_at=observed_at,
+        )
+        response = self.client.get(self.list_url(), {"ordering": "name"})
+        usage = {row["name"]: row["utilization"] for row in response.data["results"]}
+        # A /24 without a gateway: .1 to .254 (SPEC 5.1)
+        self.assertEqual(usage["subnet-0"], {"capacity": 254, "observed": None})
+        self.assertEqual(usage["subnet-1"]["capacity"], 254)
+        self.assertEqual(
+            usage["subnet-1"]["observed"],
+            {
+                "total": 254,
+                "used": 7,
+                "available": 247,
+                "observed_at": observed_at.isoformat().replace("+00:00", "Z"),
+            },
+        )
+
+    def test_filter_by_window_address(self) -> None:
+        self.grant("view")
+        response = self.client.get(self.list_url(), {"contains": "100.64.1.9"})
+        self.assertEqual([row["name"] for row in response.data["results"]], ["subnet-1"])
