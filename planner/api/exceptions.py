@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from planner.api.serializers.base import validation_error_detail
@@ -76,6 +77,9 @@ def as_api_exception(error: Exception) -> Exception:
     """The DRF exception that answers *error*; other exceptions are returned unchanged."""
     if isinstance(error, DjangoValidationError):
         return exceptions.ValidationError(validation_error_detail(error))
+    if isinstance(error, exceptions.ValidationError) and isinstance(error.detail, list):
+        # Raised outside a serializer (e.g. SearchFilter): every 400 body is an object.
+        return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.detail})
     if isinstance(error, PlanError):
         return PlanErrorException(error)
     if isinstance(error, ProtectedError | RestrictedError):

@@ -4,6 +4,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
@@ -30,20 +31,35 @@ ID_LOOKUPS = ["exact", "in"]
 NAME_LOOKUPS = ["exact", "icontains"]
 
 
-class AddressFormField(forms.CharField):
+class ParsedTextFormField(forms.CharField):
+    """Text cleaned by a parser of planner.addressing."""
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def clean(self, value: Any) -> Any:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return self.parse(text)
+        except ValidationError as error:
+            # The message quotes the user's text; as a parameter, a '%' in it stays text.
+            raise ValidationError("%(problem)s", params={"problem": error.messages[0]}) from None
+
+
+class AddressFormField(ParsedTextFormField):
     """An IP address in any spelling, cleaned to its parsed form."""
 
-    def clean(self, value: Any) -> ParsedAddress | None:
-        text = super().clean(value)
-        return parse_address(text) if text else None
+    def parse(self, text: str) -> ParsedAddress:
+        return parse_address(text)
 
 
-class CidrFormField(forms.CharField):
+class CidrFormField(ParsedTextFormField):
     """A CIDR in any spelling, cleaned to its canonical text."""
 
-    def clean(self, value: Any) -> str:
-        text = super().clean(value)
-        return parse_cidr(text).text if text else text
+    def parse(self, text: str) -> str:
+        return parse_cidr(text).text
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -39,6 +39,8 @@ from planner.services.networks import delete_network
 from planner.services.subnets import delete_subnet
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]
+# Any path segment reaches the view, so a malformed id is DRF's JSON 404, not Django's page.
+ANY_LOOKUP = "[^/]+"
 # What utilization reads of a segment's or pool's subnets: their last observed status.
 OBSERVED_SUBNETS = Prefetch("subnets", queryset=Subnet.objects.with_observed_status())
 
@@ -48,6 +50,7 @@ class PlannerModelViewSet(ModelViewSet):
     every object or none. Every write runs in one transaction."""
 
     bulk_create = True  # read by planner.api.schema to document the list form
+    lookup_value_regex = ANY_LOOKUP
 
     def get_serializer(self, *args: Any, **kwargs: Any):
         if self.action == "create" and isinstance(kwargs.get("data"), list):
@@ -73,6 +76,8 @@ class PlannerModelViewSet(ModelViewSet):
 class ObservedViewSet(ReadOnlyModelViewSet):
     """What sync last read from a cluster: listed and shown, never written through the API."""
 
+    lookup_value_regex = ANY_LOOKUP
+
 
 class CarvingViewSetMixin:
     """`carve` and `free` of an address space (a node segment or a pool)."""
@@ -85,6 +90,13 @@ class CarvingViewSetMixin:
     def action_permissions(self) -> dict[str, list[str]]:
         space = model_permission(self.queryset.model, "view")
         return {"carve": [space, model_permission(Subnet, "add")]}
+
+    def get_queryset(self):
+        if self.action in ("carve", "free"):
+            # The services read what they need under their lock: skip the list's prefetches,
+            # which would load every subnet of the space.
+            return self.queryset.model.objects.all()
+        return super().get_queryset()
 
     def get_serializer_class(self):
         if self.action == "carve":

@@ -43,3 +43,15 @@ class SiteAPITest(APIViewTestCases.ModelViewTestCase):
         self.assertEqual(
             [row["name"] for row in response.data["results"]], ["site-2", "site-1", "site-0"]
         )
+
+    def test_a_malformed_id_is_a_json_404(self) -> None:
+        self.grant("view")
+        response = self.client.get(f"{self.list_url()}1.5e3/")
+        self.assertStatus(response, 404)
+        self.assertEqual(response.data, {"detail": "Not found."})
+
+    def test_query_errors_are_objects(self) -> None:
+        self.grant("view")
+        response = self.client.get(self.list_url(), {"search": "site\x00"})
+        self.assertStatus(response, 400)
+        self.assertEqual(response.data, {"non_field_errors": ["Null characters are not allowed."]})
