@@ -114,7 +114,9 @@ class CarvingViewSetMixin:
         params.is_valid(raise_exception=True)
         subnet = self.carve_service(space, **params.validated_data)
         data = api.SubnetSerializer(subnet, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        # A plain str: the url field is a Hyperlink, which WSGI servers refuse as a header.
+        headers = {"Location": str(data["url"])}
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         summary="Free address intervals, lowest first",
