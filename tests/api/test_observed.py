@@ -15,13 +15,18 @@ def observed_ip(index: int) -> str:
     return f"fd00:64::{index + 10:x}" if index % 2 else f"100.64.0.{index + 10}"
 
 
-class ObservedIPInstanceAPITest(APIViewTestCases.ReadOnlyViewTestCase):
-    model = ObservedIPInstance
+class PulledFromOneCluster:
+    """Observed rows belong to a cluster (a mixin: test modules collect only the cases)."""
+
     brief_relations = ["cluster"]
 
     @classmethod
     def set_up_fixtures(cls) -> None:
         cls.cluster = make_cluster()
+
+
+class ObservedIPInstanceAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnlyViewTestCase):
+    model = ObservedIPInstance
 
     @classmethod
     def make_object(cls, index: int) -> ObservedIPInstance:
@@ -51,13 +56,8 @@ class ObservedIPInstanceAPITest(APIViewTestCases.ReadOnlyViewTestCase):
         )
 
 
-class ObservedSubnetStatusAPITest(APIViewTestCases.ReadOnlyViewTestCase):
+class ObservedSubnetStatusAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnlyViewTestCase):
     model = ObservedSubnetStatus
-    brief_relations = ["cluster"]
-
-    @classmethod
-    def set_up_fixtures(cls) -> None:
-        cls.cluster = make_cluster()
 
     @classmethod
     def make_object(cls, index: int) -> ObservedSubnetStatus:
@@ -71,13 +71,8 @@ class ObservedSubnetStatusAPITest(APIViewTestCases.ReadOnlyViewTestCase):
         )
 
 
-class SyncRunAPITest(APIViewTestCases.ReadOnlyViewTestCase):
+class SyncRunAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnlyViewTestCase):
     model = SyncRun
-    brief_relations = ["cluster"]
-
-    @classmethod
-    def set_up_fixtures(cls) -> None:
-        cls.cluster = make_cluster()
 
     @classmethod
     def make_object(cls, index: int) -> SyncRun:
