@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from django.db import transaction
 from django.db.models import Model, Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
 from ipam.review import review, usage
@@ -19,6 +21,7 @@ from planner.api import filtersets
 from planner.api import serializers as api
 from planner.api.constants import MAX_BULK_OBJECTS
 from planner.api.permissions import model_permission
+from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
 from planner.models import (
     AddressPool,
@@ -56,6 +59,9 @@ class PlannerModelViewSet(ModelViewSet):
         if self.action == "create" and isinstance(kwargs.get("data"), list):
             kwargs.update(many=True, allow_empty=False, max_length=MAX_BULK_OBJECTS)
         return super().get_serializer(*args, **kwargs)
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs):
+        return errors_as_json(super().finalize_response(request, response, *args, **kwargs))
 
     def perform_create(self, serializer) -> None:
         with transaction.atomic():
@@ -134,6 +140,14 @@ class CarvingViewSetMixin:
 
 # Manifests read a cluster's Networks and Subnets, whichever viewset serves them.
 MANIFEST_PERMISSIONS = [model_permission(model, "view") for model in (Cluster, Network, Subnet)]
+
+
+# JSON (objects, node labels and the YAML text) by default; the YAML stream on request.
+MANIFEST_RENDERERS = [*api_settings.DEFAULT_RENDERER_CLASSES, ManifestYamlRenderer]
+MANIFEST_RESPONSES = {
+    (status.HTTP_200_OK, "application/json"): api.ManifestSerializer,
+    (status.HTTP_200_OK, ManifestYamlRenderer.media_type): OpenApiTypes.STR,
+}
 
 
 def manifest_response(objects: list[dict], labels: dict[str, dict[str, str]]) -> Response:
@@ -220,9 +234,9 @@ class ClusterViewSet(PlannerModelViewSet):
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",
-        responses=api.ManifestSerializer,
+        responses=MANIFEST_RESPONSES,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=MANIFEST_RENDERERS)
     def manifests(self, request: Request, pk: str | None = None) -> Response:
         manifests = cluster_manifests(self.get_object())
         return manifest_response(manifests.objects, manifests.node_labels)
@@ -259,9 +273,9 @@ class SubnetViewSet(PlannerModelViewSet):
 
     @extend_schema(
         summary="The Subnet CR, and the node labels its Network's selector needs",
-        responses=api.ManifestSerializer,
+        responses=MANIFEST_RESPONSES,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=MANIFEST_RENDERERS)
     def manifest(self, request: Request, pk: str | None = None) -> Response:
         subnet = self.get_object()
         labels = node_labels(subnet.cluster, [subnet.network])

@@ -69,3 +69,20 @@ class ManifestAPITest(APIViewTestCase):
         self.user.user_permissions.remove(Permission.objects.get(codename="view_subnet"))
         response = self.client.get(f"/api/clusters/{self.cluster.pk}/manifests/")
         self.assertStatus(response, 403)
+
+    def test_yaml_format_is_the_kubectl_stream_itself(self) -> None:
+        by_query = self.client.get(f"/api/clusters/{self.cluster.pk}/manifests/?format=yaml")
+        self.assertStatus(by_query, 200)
+        self.assertEqual(by_query["Content-Type"], "application/yaml; charset=utf-8")
+        json_form = self.client.get(f"/api/clusters/{self.cluster.pk}/manifests/").data
+        self.assertEqual(by_query.content.decode(), json_form["yaml"])
+        by_accept = self.client.get(
+            f"/api/subnets/{self.slice.pk}/manifest/", HTTP_ACCEPT="application/yaml"
+        )
+        self.assertEqual(list(yaml.safe_load_all(by_accept.content)), [json_form["objects"][3]])
+
+    def test_errors_stay_json_when_yaml_is_asked_for(self) -> None:
+        response = self.client.get("/api/clusters/0/manifests/?format=yaml")
+        self.assertStatus(response, 404)
+        self.assertEqual(response["Content-Type"], "application/json")
+        self.assertEqual(response.json(), {"detail": "No Cluster matches the given query."})
