@@ -3,8 +3,8 @@
 from django.db import transaction
 
 from planner.models import Network
-from planner.services.errors import NeedsReplacementError, PlanConflictError
-from planner.services.immutable import changed_fields
+from planner.services.errors import PlanConflictError
+from planner.services.immutable import update_in_place
 from planner.services.review import (
     check_network_create,
     check_network_delete,
@@ -23,18 +23,9 @@ def save_new_network(network: Network) -> Network:
     return network
 
 
-@transaction.atomic
 def update_network(network: Network, changes: dict) -> Network:
-    old = Network.objects.select_for_update().get(pk=network.pk)
-    for field, value in changes.items():
-        setattr(network, field, value)
-    network.full_clean()
-    changed = changed_fields(old, network, IMMUTABLE_NETWORK_FIELDS)
-    if changed:
-        raise NeedsReplacementError("Network", old.name, changed)
-    check_network_update(old, network)
-    network.save()
-    return network
+    """Apply `changes` to a planned Network: only what Hybridnet lets change in place."""
+    return update_in_place(network, changes, IMMUTABLE_NETWORK_FIELDS, check_network_update)
 
 
 @transaction.atomic

@@ -3,8 +3,8 @@
 from django.db import IntegrityError, transaction
 
 from planner.models import Subnet
-from planner.services.errors import NeedsReplacementError, PlanConflictError, SubnetInUseError
-from planner.services.immutable import changed_fields
+from planner.services.errors import PlanConflictError, SubnetInUseError
+from planner.services.immutable import update_in_place
 from planner.services.review import check_subnet_create, check_subnet_update
 
 # SPEC 4.5 and 7: what Hybridnet freezes once a Subnet exists (version by convention, quirk 1),
@@ -36,19 +36,9 @@ def save_new_subnet(subnet: Subnet) -> Subnet:
     return subnet
 
 
-@transaction.atomic
 def update_subnet(subnet: Subnet, changes: dict) -> Subnet:
     """Apply `changes` to a planned Subnet: only what Hybridnet lets change in place."""
-    old = Subnet.objects.select_for_update().get(pk=subnet.pk)
-    for field, value in changes.items():
-        setattr(subnet, field, value)
-    subnet.full_clean()
-    changed = changed_fields(old, subnet, IMMUTABLE_SUBNET_FIELDS)
-    if changed:
-        raise NeedsReplacementError("Subnet", old.name, changed)
-    check_subnet_update(old, subnet)
-    subnet.save()
-    return subnet
+    return update_in_place(subnet, changes, IMMUTABLE_SUBNET_FIELDS, check_subnet_update)
 
 
 @transaction.atomic
