@@ -10,6 +10,7 @@ import json
 
 import pytest
 import schemathesis
+import yaml
 from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.media_types import YAML_MEDIA_TYPES
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -53,6 +55,16 @@ schema = schemathesis.openapi.from_dict(
 )
 # Ids of the rows seeded for the running test, by collection path ("/api/segments/").
 seeded_ids: dict[str, list[int]] = {}
+
+
+@schemathesis.deserializer(*YAML_MEDIA_TYPES)
+def yaml_stream_as_text(context, response) -> str:
+    """The manifest endpoints' YAML is documented as a string: a multi-document stream for
+    `kubectl apply -f -`, which the built-in reader (one document) cannot read. Check that
+    it parses, then validate it as the text it is."""
+    text = response.content.decode(response.encoding or "utf-8")
+    list(yaml.safe_load_all(text))
+    return text
 
 
 @schema.hook
