@@ -2,7 +2,12 @@
 then the planner's stricter checks (SPEC 11-12). A webhook denial raises HybridnetDenied, a
 planner error PlannerRejected; planner warnings are returned for the caller to show."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from ipam.admission import (
+    ClusterState,
     Decision,
     review_network_create,
     review_network_delete,
@@ -27,10 +32,44 @@ def _enforce(decision: Decision, findings: list[Finding], kind: str) -> list[Fin
     return findings
 
 
+# Inside `shared_planned_states()`: one planned state per cluster id, kept up to date.
+_shared_states: ContextVar[dict[int, ClusterState] | None] = ContextVar(
+    "shared_planned_states", default=None
+)
+
+
+@contextmanager
+def shared_planned_states() -> Iterator[None]:
+    """Within the block, new Subnets are reviewed against one planned state per cluster,
+    built once and extended as each is saved: a bulk create of N subnets builds one state,
+    not N (each of which would read every subnet of the cluster)."""
+    token = _shared_states.set({})
+    try:
+        yield
+    finally:
+        _shared_states.reset(token)
+
+
+def _state_for_new_subnet(subnet: Subnet) -> ClusterState:
+    shared = _shared_states.get()
+    if shared is None:
+        return planned_state(subnet.cluster, without_subnet=subnet)
+    if subnet.cluster_id not in shared:
+        shared[subnet.cluster_id] = planned_state(subnet.cluster)
+    return shared[subnet.cluster_id]
+
+
 def check_subnet_create(subnet: Subnet) -> list[Finding]:
-    state = planned_state(subnet.cluster, without_subnet=subnet)
+    state = _state_for_new_subnet(subnet)
     spec = subnet_spec(subnet)
     return _enforce(review_subnet_create(state, spec), check_subnet(state, spec), "Subnet")
+
+
+def remember_new_subnet(subnet: Subnet) -> None:
+    """A saved new Subnet joins the shared planned state, so the next one sees it."""
+    shared = _shared_states.get()
+    if shared is not None and subnet.cluster_id in shared:
+        shared[subnet.cluster_id].put_subnet(subnet_spec(subnet))
 
 
 def check_subnet_update(old: Subnet, new: Subnet) -> list[Finding]:

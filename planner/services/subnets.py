@@ -5,7 +5,11 @@ from django.db import IntegrityError, transaction
 from planner.models import Subnet
 from planner.services.errors import PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
-from planner.services.review import check_subnet_create, check_subnet_update
+from planner.services.review import (
+    check_subnet_create,
+    check_subnet_update,
+    remember_new_subnet,
+)
 
 # SPEC 4.5 and 7: what Hybridnet freezes once a Subnet exists (version by convention, quirk 1),
 # plus what ties the plan to its source, and the name that is the object's identity.
@@ -33,6 +37,7 @@ def save_new_subnet(subnet: Subnet) -> Subnet:
     except IntegrityError as error:
         # The PostgreSQL exclusion constraint: a concurrent carve took the window first.
         raise PlanConflictError(f"subnet {subnet.name} overlaps another subnet: {error}") from None
+    remember_new_subnet(subnet)
     return subnet
 
 

@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from planner.api.constants import API_NAMESPACE
+from planner.services.review import shared_planned_states
 
 
 def detail_view_name(model: type[Model]) -> str:
@@ -74,13 +75,15 @@ class BulkListSerializer(serializers.ListSerializer):
 
     def create(self, validated_data: list[dict[str, Any]]) -> list[Model]:
         created = []
-        for index, attrs in enumerate(validated_data):
-            try:
-                created.append(self.child.create(attrs))
-            except serializers.ValidationError as error:
-                raise serializers.ValidationError(
-                    {index: serializers.as_serializer_error(error)}
-                ) from None
+        # Subnets of one request are reviewed against one planned state per cluster.
+        with shared_planned_states():
+            for index, attrs in enumerate(validated_data):
+                try:
+                    created.append(self.child.create(attrs))
+                except serializers.ValidationError as error:
+                    raise serializers.ValidationError(
+                        {index: serializers.as_serializer_error(error)}
+                    ) from None
         return created
 
 
