@@ -13,9 +13,16 @@ $PY manage.py load_demo --nodes-file var/demo-nodes.yaml
 $PY manage.py ensure_admin
 
 pids=()
+STOP_GRACE_TICKS=20  # half-seconds a process gets to stop before it is killed outright
 stop() {
   trap - INT TERM EXIT
   kill "${pids[@]}" 2>/dev/null || true
+  # A Celery worker still starting up can ignore SIGTERM: never leave one behind.
+  for _ in $(seq "$STOP_GRACE_TICKS"); do
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
