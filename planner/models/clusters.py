@@ -4,12 +4,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from ipam.addresses import parse_cidr as parse_go_cidr
+from ipam.allocatable import default_end, default_start
 from planner.addressing import ParsedCidr, address_key, key_to_text
 from planner.choices import (
     DEFAULT_MODE_FOR_TYPE,
     MODES_FOR_TYPE,
     DefaultNetworkTypeChoices,
-    IPFamilyChoices,
     NetworkModeChoices,
     NetworkTypeChoices,
 )
@@ -206,16 +207,16 @@ class Subnet(CidrModel):
         setattr(self, field, canonical)
 
     def _window(self, network: ParsedCidr) -> tuple[int, int]:
-        """SPEC 5.1: start defaults to network + 1; end to broadcast - 1 (IPv4) or the last."""
+        """start..end with Hybridnet's defaults where they are not written (SPEC 5.1)."""
+        cidr = parse_go_cidr(self.cidr)
         first = (
             parse_member_address("start", self.start, network).value
             if self.start
-            else (network.first + 1)
+            else default_start(cidr)
         )
-        if self.end:
-            last = parse_member_address("end", self.end, network).value
-        else:
-            last = network.last - 1 if network.family == IPFamilyChoices.IPV4 else network.last
+        last = (
+            parse_member_address("end", self.end, network).value if self.end else default_end(cidr)
+        )
         return first, last
 
     def clean(self) -> None:

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from ipam.addresses import int_to_text
+from ipam.addresses import int_to_text, parse_cidr
+from ipam.allocatable import default_end, default_start
 from ipam.blocks import largest_block
 from ipam.constants import FAMILY_BITS, IPV6, MAX_SUBNET_CAPACITY
 from ipam.intervals import IntervalSet
@@ -89,9 +90,8 @@ def _largest_free_text(family: int, taken: IntervalSet, lo: int, hi: int) -> str
 def segment_usable(segment: NodeSegment) -> tuple[int, int]:
     """Hybridnet's default start..end of the segment's CIDR (SPEC 5.1): not the network
     address, and for IPv4 not the broadcast address."""
-    network = segment.parsed_cidr
-    last = network.last if network.family == IPV6 else network.last - 1
-    return network.first + 1, last
+    cidr = parse_cidr(segment.cidr)
+    return default_start(cidr), default_end(cidr)
 
 
 def segment_slices(segment: NodeSegment):
