@@ -1,11 +1,14 @@
 """Typed readers for settings that come from the environment (12-factor)."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+# A rate as DRF's throttles read it: a count per second, minute, hour or day ("10/minute").
+RATE_PATTERN = re.compile(r"\d+/[smhd][a-z]*")
 
 
 def env_str(name: str, default: str) -> str:
@@ -39,3 +42,10 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+
+
+def env_rate(name: str, default: str) -> str:
+    raw = os.environ.get(name, default).strip()
+    if not RATE_PATTERN.fullmatch(raw):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate (such as 10/minute)")
+    return raw

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from hybridplan.env import env_bool, env_int, env_list, env_str
+from hybridplan.env import env_bool, env_int, env_list, env_rate, env_str
 from hybridplan.local_secrets import local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "planner",
     "frontend",
@@ -123,6 +124,21 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Seconds /healthz waits for the broker before calling it unreachable.
 HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 3)
 
+# The default cache holds the API's throttle counts. With REDIS_URL, every gunicorn worker
+# shares them in Redis; without, each process counts on its own (2 workers: twice the rate).
+# The key prefix keeps them apart from the Celery keys in the same Redis database.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hybridplan",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -150,6 +166,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "planner.api.schema.PlannerAutoSchema",
     "EXCEPTION_HANDLER": "planner.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Attempts at POST /api/auth/token/ per client address (planner/api/auth.py).
+    "DEFAULT_THROTTLE_RATES": {"token": env_rate("HYBRIDPLAN_TOKEN_RATE", "10/minute")},
+    # Proxies in front of the app whose X-Forwarded-For is trusted to name the client; with
+    # none, a client could send a new X-Forwarded-For with each guess to escape the limit.
+    "NUM_PROXIES": env_int("HYBRIDPLAN_NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -163,4 +184,8 @@ SPECTACULAR_SETTINGS = {
     # Relations are ids in requests and brief objects in responses: separate components.
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

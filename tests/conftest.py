@@ -1,4 +1,7 @@
-"""Suite-wide pytest set-up: which database and broker the run uses; a real Celery worker."""
+"""Suite-wide pytest set-up: which database and broker the run uses; a fresh cache for each
+test; a real Celery worker."""
+
+from uuid import uuid4
 
 import pytest
 from django.conf import settings
@@ -15,6 +18,15 @@ def pytest_report_header(config) -> list[str]:
         f"{database['NAME']} at {where}",
         f"hybridplan celery broker: {settings.CELERY_BROKER_URL.split('@')[-1]}",
     ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings) -> None:
+    """A cache key prefix of the test's own, so that no throttle count (POST /api/auth/token/
+    from 127.0.0.1) carries over from another test or run. Not cache.clear(): with Redis, that
+    would flush the database the broker shares."""
+    default = settings.CACHES["default"]
+    settings.CACHES = {**settings.CACHES, "default": {**default, "KEY_PREFIX": uuid4().hex}}
 
 
 @pytest.fixture(scope="session")

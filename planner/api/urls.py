@@ -3,10 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from planner.api import views
+from planner.api.auth import TokenObtainView
 from planner.api.constants import API_NAMESPACE
 
 app_name = API_NAMESPACE
@@ -25,7 +25,7 @@ router.register("subnet-statuses", views.ObservedSubnetStatusViewSet)
 router.register("sync-runs", views.SyncRunViewSet)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", TokenObtainView.as_view(), name="token"),
     path("hybridnet/review/", views.HybridnetReviewView.as_view(), name="hybridnet-review"),
     path("hybridnet/usage/", views.HybridnetUsageView.as_view(), name="hybridnet-usage"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

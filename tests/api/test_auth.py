@@ -3,13 +3,19 @@
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.response import Response
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
+from planner.api.auth import TOKEN_THROTTLE_SCOPE
 from planner.api.constants import API_NAMESPACE
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
+# A rate small enough to reach in a test; tests/conftest.py gives each test a fresh cache.
+TINY_RATE = 2
 
 
 @pytest.fixture
@@ -17,11 +23,16 @@ def user() -> User:
     return User.objects.create_user("automation", password=PASSWORD)
 
 
-def test_token_for_username_and_password(user):
-    url = reverse(f"{API_NAMESPACE}:token")
-    response = APIClient().post(
-        url, {"username": "automation", "password": PASSWORD}, format="json"
+def attempt(password: str, **client_kwargs) -> Response:
+    return APIClient(**client_kwargs).post(
+        reverse(f"{API_NAMESPACE}:token"),
+        {"username": "automation", "password": password},
+        format="json",
     )
+
+
+def test_token_for_username_and_password(user):
+    response = attempt(PASSWORD)
     assert response.status_code == 200
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.data['token']}")
@@ -31,8 +42,7 @@ def test_token_for_username_and_password(user):
 
 
 def test_no_token_for_a_wrong_password(user):
-    url = reverse(f"{API_NAMESPACE}:token")
-    response = APIClient().post(url, {"username": "automation", "password": "guess"}, format="json")
+    response = attempt("guess")
     assert response.status_code == 400
     assert response.data["non_field_errors"] == ["Unable to log in with provided credentials."]
 
@@ -59,7 +69,41 @@ def test_anonymous_is_refused_with_401(path):
     assert response["WWW-Authenticate"] == "Token"
 
 
-def test_anonymous_browser_is_sent_to_sign_in_for_the_docs():
-    response = APIClient().get("/api/docs/")
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login"))
+@pytest.fixture
+def tiny_token_rate(monkeypatch) -> None:
+    # The throttle class binds the rates when DRF is imported, so override_settings would
+    # not reach it: patch the rates it holds.
+    monkeypatch.setitem(
+        ScopedRateThrottle.THROTTLE_RATES, TOKEN_THROTTLE_SCOPE, f"{TINY_RATE}/minute"
+    )
+
+
+def test_token_attempts_beyond_the_rate_are_refused(user, tiny_token_rate):
+    assert [attempt("guess").status_code for _ in range(TINY_RATE)] == [400] * TINY_RATE
+    refused = attempt("guess")
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["detail"].startswith("Request was throttled.")
+    assert 0 < int(refused["Retry-After"]) <= 60
+    # Every attempt counts, so the right password is refused as well until the minute is up.
+    assert attempt(PASSWORD).status_code == 429
+
+
+def test_the_token_rate_is_per_client_address(user, tiny_token_rate):
+    for _ in range(TINY_RATE):
+        attempt("guess")
+    assert attempt(PASSWORD).status_code == 429
+    assert attempt(PASSWORD, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_token_rate(user, tiny_token_rate):
+    # No proxy is trusted by default (HYBRIDPLAN_NUM_PROXIES=0): X-Forwarded-For is ignored.
+    for n in range(TINY_RATE):
+        attempt("guess", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+    assert attempt(PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.99").status_code == 429
+
+
+def test_the_schema_documents_the_token_rate():
+    operation = SchemaGenerator().get_schema(public=True)["paths"]["/api/auth/token/"]["post"]
+    assert set(operation["responses"]) == {"200", "400", "429"}
+    assert "Retry-After" in operation["responses"]["429"]["headers"]
