@@ -213,3 +213,37 @@ def _merge_sorted(intervals: Iterable[Interval]) -> tuple[list[int], list[int]]:
             starts.append(start)
             ends.append(end)
     return starts, ends
+
+
+# -- searching a stream of taken intervals ------------------------------------------------------
+# For taken space too large to load at once (rows read from a database in address order):
+# the search stops at the first gap that fits, having read only what lies before it.
+
+
+def gaps(taken: Iterable[Interval], lo: int, hi: int) -> Iterator[Interval]:
+    """Lazily yield the maximal free intervals inside [lo, hi], lowest first, given the taken
+    intervals sorted by start (they may overlap or nest)."""
+    cursor = lo
+    for start, end in taken:
+        if start > hi:
+            break
+        if start > cursor:
+            yield cursor, start - 1
+        cursor = max(cursor, end + 1)
+        if cursor > hi:
+            return
+    if cursor <= hi:
+        yield cursor, hi
+
+
+def first_fit_in(free: Iterable[Interval], size: int, alignment: int = 1) -> int | None:
+    """Lowest multiple of `alignment` (a power of two) that starts `size` free integers
+    inside one of the `free` intervals (sorted, disjoint), or None."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    mask = alignment - 1
+    for start, end in free:
+        candidate = (start + mask) & ~mask
+        if candidate + size - 1 <= end:
+            return candidate
+    return None

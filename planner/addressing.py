@@ -57,8 +57,13 @@ def address_key(family: int, value: int) -> bytes:
     return bytes([family]) + value.to_bytes(ADDRESS_BYTES, "big")
 
 
+def key_value(key: bytes) -> int:
+    """The address a stored key holds, as an integer (the family byte dropped)."""
+    return int.from_bytes(key[1:], "big")
+
+
 def key_to_text(key: bytes) -> str:
-    return int_to_text(int.from_bytes(key[1:], "big"), key[0])
+    return int_to_text(key_value(key), key[0])
 
 
 def parse_address(text: str) -> ParsedAddress:

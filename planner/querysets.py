@@ -1,7 +1,83 @@
-"""Domain queries as queryset methods: what list pages need, in a fixed number of queries."""
+"""Domain queries as queryset methods: what list pages and bulk writes need, in a fixed
+number of queries; and range lookups over the sortable address keys."""
 
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import chain
+
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
+
+from ipam.intervals import Interval, IntervalSet
+from planner.addressing import key_value
+
+# Rows of the first chunk of `ranges_in_order`; each next chunk doubles, up to the largest.
+FIRST_CHUNK_ROWS = 256
+LARGEST_CHUNK_ROWS = 8192
+
+
+def first_overlapping(
+    queryset: models.QuerySet,
+    family: int,
+    first_key: bytes,
+    last_key: bytes,
+    first_field: str = "first_key",
+    last_field: str = "last_key",
+) -> models.Model | None:
+    """The lowest row of *queryset* whose [first, last] key range intersects
+    [first_key, last_key], where the rows' ranges never overlap one another.
+
+    Two bounded index lookups, not "first <= last_key and last >= first_key", which reads
+    every row below: a row that overlaps either starts inside the range or is the one row
+    starting highest below it."""
+    rows = queryset.filter(family=family)
+    below = reaching_in(rows, first_field, last_field, first_key)
+    if below is not None:
+        return below
+    inside = rows.filter(**{f"{first_field}__gte": first_key, f"{first_field}__lte": last_key})
+    return inside.order_by(first_field).first()
+
+
+def reaching_in(
+    rows: models.QuerySet, first_field: str, last_field: str, lo_key: bytes
+) -> models.Model | None:
+    """Of rows whose ranges never overlap one another, the one that starts below lo_key and
+    reaches it: only the row starting highest below can."""
+    below = rows.filter(**{f"{first_field}__lt": lo_key}).order_by(f"-{first_field}").first()
+    return below if below is not None and getattr(below, last_field) >= lo_key else None
+
+
+def ranges_in_order(
+    rows: models.QuerySet, first_field: str, last_field: str, lo_key: bytes, hi_key: bytes
+) -> Iterator[Interval]:
+    """The [first, last] ranges of the rows whose first key lies in [lo_key, hi_key], in
+    address order, read lazily by keyset (first key, then id) in growing chunks."""
+    ordered = (
+        rows.filter(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
+        .order_by(first_field, "pk")
+        .values_list(first_field, last_field, "pk")
+    )
+    page, size = ordered, FIRST_CHUNK_ROWS
+    while True:
+        batch = list(page[:size])
+        for first, last, _ in batch:
+            yield key_value(first), key_value(last)
+        if len(batch) < size:
+            return
+        first, _, pk = batch[-1]
+        page = ordered.filter(
+            Q(**{f"{first_field}__gt": first}) | Q(**{first_field: first, "pk__gt": pk}),
+            **{f"{first_field}__gte": first},
+        )
+        size = min(2 * size, LARGEST_CHUNK_ROWS)
+
+
+WINDOW_FIELDS = ("window_first_key", "window_last_key")
+
+
+def window_range(subnet) -> Interval:
+    return key_value(subnet.window_first_key), key_value(subnet.window_last_key)
 
 
 class SubnetQuerySet(models.QuerySet):
@@ -20,6 +96,75 @@ class SubnetQuerySet(models.QuerySet):
             },
             observed_at=Subquery(status.values("observed_at")[:1]),
         )
+
+    def conflicts_with(self, subnets: list) -> dict[int, ValidationError]:
+        """Which of `subnets` (new or changed, not saved yet) take a name their cluster already
+        uses, or a window overlapping another Subnet's (stored, or earlier in the list), by
+        index: a few queries per address family, however many subnets there are."""
+        others = self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
+        errors = self._names_taken(others, subnets)
+        by_family = defaultdict(list)
+        for index, subnet in enumerate(subnets):
+            if index not in errors:
+                by_family[subnet.family].append(index)
+        for indexes in by_family.values():
+            errors.update(self._windows_taken(others, subnets, indexes))
+        return errors
+
+    @staticmethod
+    def _names_taken(others: models.QuerySet, subnets: list) -> dict[int, ValidationError]:
+        stored = set(
+            others.filter(
+                cluster_id__in={subnet.cluster_id for subnet in subnets},
+                name__in={subnet.name for subnet in subnets},
+            ).values_list("cluster_id", "name")
+        )
+        errors, seen = {}, set()
+        for index, subnet in enumerate(subnets):
+            key = (subnet.cluster_id, subnet.name)
+            if key in stored or key in seen:
+                errors[index] = subnet.name_taken_error()
+            seen.add(key)
+        return errors
+
+    @staticmethod
+    def _windows_taken(
+        others: models.QuerySet, subnets: list, indexes: list[int]
+    ) -> dict[int, ValidationError]:
+        """`indexes` name subnets of one family. Stored windows are read once, over the span
+        the subnets cover; only a subnet found overlapping costs a query, for the message."""
+        indexes = sorted(indexes, key=lambda index: subnets[index].window_first_key)
+        errors, widest = {}, None
+        for index in indexes:
+            subnet = subnets[index]
+            if widest is not None and subnet.window_first_key <= widest.window_last_key:
+                errors[index] = subnet.overlap_error(widest)
+            elif widest is None or subnet.window_last_key > widest.window_last_key:
+                widest = subnet
+        family = subnets[indexes[0]].family
+        lo_key = subnets[indexes[0]].window_first_key
+        hi_key = max(subnets[index].window_last_key for index in indexes)
+        windows = others.filter(family=family)
+        below = reaching_in(windows, *WINDOW_FIELDS, lo_key)
+        stored = IntervalSet.from_sorted(
+            chain(
+                [] if below is None else [window_range(below)],
+                ranges_in_order(windows, *WINDOW_FIELDS, lo_key, hi_key),
+            )
+        )
+        for index in indexes:
+            subnet = subnets[index]
+            if index in errors or not stored.overlaps(IntervalSet([window_range(subnet)])):
+                continue
+            other = first_overlapping(
+                windows.select_related("cluster"),
+                family,
+                subnet.window_first_key,
+                subnet.window_last_key,
+                *WINDOW_FIELDS,
+            )
+            errors[index] = subnet.overlap_error(other)
+        return errors
 
 
 class NodeSegmentQuerySet(models.QuerySet):

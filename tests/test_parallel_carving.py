@@ -1,5 +1,6 @@
 """Parallel carving through the API with real commits: no two results overlap, and every
 request that loses the race gets a clean 409 (never a 500, never a silent overlap)."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,9 +9,9 @@ import requests
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 
+from planner.addressing import key_value
 from planner.choices import NetworkTypeChoices
 from planner.models import Subnet
-from planner.services.carving import key_value
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,16 +31,18 @@ def fire(url: str, token: str, bodies: list[dict]) -> list[requests.Response]:
 
     def post(body: dict) -> requests.Response:
         start.wait()
-        return requests.post(url, json=body, headers={"Authorization": f"Token {token}"},
-                             timeout=REQUEST_TIMEOUT_S)
+        return requests.post(
+            url, json=body, headers={"Authorization": f"Token {token}"}, timeout=REQUEST_TIMEOUT_S
+        )
 
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
         return list(pool.map(post, bodies))
 
 
 def assert_disjoint(subnets, first_field: str, last_field: str) -> None:
-    spans = sorted((key_value(getattr(s, first_field)), key_value(getattr(s, last_field)))
-                   for s in subnets)
+    spans = sorted(
+        (key_value(getattr(s, first_field)), key_value(getattr(s, last_field))) for s in subnets
+    )
     for (_, previous_end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start > previous_end, spans
 
@@ -49,8 +52,9 @@ def test_parallel_slices_of_one_segment(live_server, token):
     make_node(segment, "192.168.56.2")
     # 252 usable addresses after the gateway and the node: room for six slices of 40.
     networks = [make_network(make_cluster(f"c{i}"), "underlay", net_id=0) for i in range(4)]
-    bodies = [{"network": networks[i % 4].pk, "name": f"slice-{i}", "size": 40}
-              for i in range(THREADS)]
+    bodies = [
+        {"network": networks[i % 4].pk, "name": f"slice-{i}", "size": 40} for i in range(THREADS)
+    ]
     responses = fire(f"{live_server.url}/api/segments/{segment.pk}/carve/", token, bodies)
     codes = sorted(response.status_code for response in responses)
     assert codes == [201] * 6 + [409] * 2, [r.text for r in responses]
@@ -62,14 +66,21 @@ def test_parallel_slices_of_one_segment(live_server, token):
 
 def test_parallel_blocks_of_one_pool(live_server, token):
     pool = make_pool("100.64.0.0/21")
-    networks = [make_network(make_cluster(f"c{i}"), "init", type=NetworkTypeChoices.OVERLAY,
-                             net_id=4) for i in range(4)]
-    bodies = [{"network": networks[i % 4].pk, "name": f"block-{i}", "prefixlen": 23}
-              for i in range(THREADS)]
+    networks = [
+        make_network(make_cluster(f"c{i}"), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+        for i in range(4)
+    ]
+    bodies = [
+        {"network": networks[i % 4].pk, "name": f"block-{i}", "prefixlen": 23}
+        for i in range(THREADS)
+    ]
     responses = fire(f"{live_server.url}/api/pools/{pool.pk}/carve/", token, bodies)
     codes = sorted(response.status_code for response in responses)
     assert codes == [201] * 4 + [409] * 4, [r.text for r in responses]
     assert_disjoint(Subnet.objects.all(), "first_key", "last_key")
     assert sorted(Subnet.objects.values_list("cidr", flat=True)) == [
-        "100.64.0.0/23", "100.64.2.0/23", "100.64.4.0/23", "100.64.6.0/23"
+        "100.64.0.0/23",
+        "100.64.2.0/23",
+        "100.64.4.0/23",
+        "100.64.6.0/23",
     ]

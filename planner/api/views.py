@@ -36,9 +36,10 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
-from planner.services.carving import carve_pool, carve_segment, pool_free, segment_free
+from planner.services.carving import carve_pool, carve_segment
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
+from planner.services.space import pool_free, segment_free
 from planner.services.subnets import delete_subnet
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]

@@ -73,17 +73,3 @@ def is_network_or_broadcast(address: ParsedAddress, network: ParsedCidr) -> bool
     return address.value == network.first or (
         network.family == IPFamilyChoices.IPV4 and address.value == network.last
     )
-
-
-def overlapping(
-    queryset: models.QuerySet,
-    family: int,
-    first_key: bytes,
-    last_key: bytes,
-    first_field: str = "first_key",
-    last_field: str = "last_key",
-) -> models.QuerySet:
-    """Rows of *queryset* whose [first, last] key range intersects [first_key, last_key]."""
-    return queryset.filter(
-        family=family, **{f"{first_field}__lte": last_key, f"{last_field}__gte": first_key}
-    )

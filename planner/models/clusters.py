@@ -20,7 +20,6 @@ from planner.models.base import (
     CidrModel,
     TimestampedModel,
     address_key_field,
-    overlapping,
     parse_member_address,
 )
 from planner.models.sites import AddressPool, NodeSegment, Site
@@ -28,6 +27,8 @@ from planner.querysets import SubnetQuerySet
 from planner.validators import validate_k8s_name, validate_labels
 
 DEFAULT_SYNC_INTERVAL_SECONDS = 300
+# What the checks against stored Subnets read: when one of these is invalid they cannot run.
+STORED_CHECK_INPUTS = {"name", "cidr", "start", "end"}
 
 
 class Cluster(TimestampedModel):
@@ -169,6 +170,8 @@ class Subnet(CidrModel):
         ]
         indexes = [
             models.Index(fields=["family", "window_first_key", "window_last_key"]),
+            # Free space of a pool reads CIDRs in address order (planner.services.space).
+            models.Index(fields=["family", "first_key", "last_key"]),
             models.Index(fields=["segment", "window_first_key"]),
             models.Index(fields=["pool", "first_key"]),
         ]
@@ -221,43 +224,42 @@ class Subnet(CidrModel):
 
     def clean(self) -> None:
         if self.network_id is not None:
-            self.cluster_id = self.network.cluster_id
+            # The object, not only its id: the review reads it next.
+            self.cluster = self.network.cluster
         super().clean()
         self._check_source()
-        if self.cluster_id is None:
-            return
-        if (
-            Subnet.objects.filter(cluster_id=self.cluster_id, name=self.name)
-            .exclude(pk=self.pk)
-            .exists()
-        ):
-            raise ValidationError(
-                {"name": f"cluster {self.cluster} already has a subnet {self.name}"}
-            )
-        other = (
-            overlapping(
-                Subnet.objects.exclude(pk=self.pk),
-                self.family,
-                self.window_first_key,
-                self.window_last_key,
-                "window_first_key",
-                "window_last_key",
-            )
-            .select_related("cluster")
-            .first()
-        )
-        if other is not None:
-            raise ValidationError(
-                f"the address window overlaps subnet {other.name} of cluster {other.cluster} "
-                f"({other.cidr}, {other.window_text})"
-            )
 
     @property
     def window_text(self) -> str:
         return f"{key_to_text(self.window_first_key)}-{key_to_text(self.window_last_key)}"
 
+    def validate_unique(self, exclude=None) -> None:
+        """The name is free in the cluster and the window overlaps no other Subnet's, of any
+        cluster. A bulk create skips this (validate_unique=False) and asks
+        `Subnet.objects.conflicts_with` about all its Subnets at once."""
+        if self.cluster_id is None or set(exclude or ()) & STORED_CHECK_INPUTS:
+            return
+        conflicts = Subnet.objects.conflicts_with([self])
+        if conflicts:
+            raise conflicts[0]
+
+    def name_taken_error(self) -> ValidationError:
+        return ValidationError({"name": f"cluster {self.cluster} already has a subnet {self.name}"})
+
+    def overlap_error(self, other: "Subnet") -> ValidationError:
+        return ValidationError(
+            f"the address window overlaps subnet {other.name} of cluster {other.cluster} "
+            f"({other.cidr}, {other.window_text})"
+        )
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Nothing left to check: clean() checks both constraints in Python (Django would
+        spend a query in a savepoint on the segment-or-pool condition)."""
+
     def _check_source(self) -> None:
         """A segment slice keeps the segment's CIDR; a pool block lies inside the pool."""
+        if self.segment_id and self.pool_id:
+            raise ValidationError("A subnet is carved from a segment or a pool, not both.")
         if self.segment_id and self.cidr != self.segment.cidr:
             raise ValidationError(
                 {

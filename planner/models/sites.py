@@ -12,10 +12,9 @@ from planner.models.base import (
     TimestampedModel,
     address_key_field,
     is_network_or_broadcast,
-    overlapping,
     parse_member_address,
 )
-from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet
+from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet, first_overlapping
 from planner.validators import validate_k8s_name, validate_labels, validate_vlan_id
 
 
@@ -39,10 +38,10 @@ class AddressSpaceModel(CidrModel):
     def clean(self) -> None:
         super().clean()
         for model in (NodeSegment, AddressPool):
-            others = overlapping(model.objects.all(), self.family, self.first_key, self.last_key)
+            others = model.objects.all()
             if isinstance(self, model) and self.pk:
                 others = others.exclude(pk=self.pk)
-            other = others.first()
+            other = first_overlapping(others, self.family, self.first_key, self.last_key)
             if other is not None:
                 raise ValidationError(
                     {

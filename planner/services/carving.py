@@ -2,21 +2,18 @@
 
 Each carve runs in one transaction holding a row lock on its segment or pool, so carves of
 different segments run in parallel and carves of one segment queue; on PostgreSQL an exclusion
-constraint on the subnets' windows is the backstop. Free space is computed with interval
-arithmetic from what is stored, never by listing addresses.
+constraint on the subnets' windows is the backstop. Free space is searched with interval
+arithmetic over what is stored, read in address order (planner.services.space), never by
+listing addresses.
 """
-
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 
-from ipam.addresses import int_to_text, parse_cidr
-from ipam.allocatable import default_end, default_start
+from ipam.addresses import int_to_text
 from ipam.blocks import largest_block
 from ipam.constants import FAMILY_BITS, IPV6, MAX_SUBNET_CAPACITY
-from ipam.intervals import IntervalSet
+from ipam.intervals import IntervalSet, first_fit_in, gaps
 from planner.addressing import address_key, parse_address
 from planner.choices import (
     NetworkModeChoices,
@@ -25,7 +22,18 @@ from planner.choices import (
     ReservationKindChoices,
 )
 from planner.models import AddressPool, Network, NodeSegment, Subnet
+from planner.querysets import first_overlapping
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
+from planner.services.space import (
+    largest_free,
+    pool_range,
+    pool_taken,
+    reservations,
+    segment_excluded,
+    segment_taken,
+    segment_usable,
+    span_text,
+)
 from planner.services.subnets import save_new_subnet
 
 # S-10: the smallest subnets IPAM allocates from; S-9: the largest whose default start..end
@@ -43,94 +51,6 @@ POOL_NETWORK_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class FreeInterval:
-    start: str
-    end: str
-    size: int
-
-
-def key_value(key: bytes) -> int:
-    return int.from_bytes(key[1:], "big")
-
-
-def span_text(family: int, first: int, last: int) -> str:
-    return f"{int_to_text(first, family)}-{int_to_text(last, family)}"
-
-
-def _ranges(rows: QuerySet, first_field: str, last_field: str) -> IntervalSet:
-    """The rows' [first, last] ranges, read as two key columns in address order: no model
-    instances, and no sort in Python (the keys sort like the addresses)."""
-    keys = rows.order_by(first_field).values_list(first_field, last_field)
-    return IntervalSet.from_sorted((key_value(first), key_value(last)) for first, last in keys)
-
-
-def _free_intervals(
-    family: int, taken: IntervalSet, lo: int, hi: int, limit: int
-) -> list[FreeInterval]:
-    return [
-        FreeInterval(int_to_text(start, family), int_to_text(end, family), end - start + 1)
-        for start, end in taken.iter_free(lo, hi, limit)
-    ]
-
-
-def _largest_free_text(family: int, taken: IntervalSet, lo: int, hi: int) -> str:
-    largest = IntervalSet.from_sorted(taken.iter_free(lo, hi)).largest()
-    if largest is None:
-        return "it is full"
-    start, end = largest
-    return (
-        f"the largest free block is {span_text(family, start, end)} ({end - start + 1} addresses)"
-    )
-
-
-# -- segments ----------------------------------------------------------------------------------
-
-
-def segment_usable(segment: NodeSegment) -> tuple[int, int]:
-    """Hybridnet's default start..end of the segment's CIDR (SPEC 5.1): not the network
-    address, and for IPv4 not the broadcast address."""
-    cidr = parse_cidr(segment.cidr)
-    return default_start(cidr), default_end(cidr)
-
-
-def segment_slices(segment: NodeSegment):
-    """Subnet windows of every cluster that lie in the segment's range."""
-    return Subnet.objects.filter(
-        family=segment.family,
-        window_first_key__lte=segment.last_key,
-        window_last_key__gte=segment.first_key,
-    ).select_related("cluster")
-
-
-def segment_excluded(segment: NodeSegment) -> IntervalSet:
-    """Node IPs and infrastructure reservations: inside a slice they become excludeIPs."""
-    nodes = [(value, value) for value in node_values(segment)]
-    infrastructure = segment.reservations.filter(kind=ReservationKindChoices.INFRASTRUCTURE)
-    return IntervalSet(nodes).union(_ranges(infrastructure, "start_key", "end_key"))
-
-
-def segment_gateway(segment: NodeSegment) -> IntervalSet:
-    if not segment.gateway:
-        return IntervalSet()
-    value = parse_address(segment.gateway).value
-    return IntervalSet([(value, value)])
-
-
-def node_values(segment: NodeSegment) -> list[int]:
-    return [key_value(key) for key in segment.nodes.values_list("ip_key", flat=True)]
-
-
-def segment_taken(segment: NodeSegment) -> IntervalSet:
-    slices = _ranges(segment_slices(segment), "window_first_key", "window_last_key")
-    return segment_excluded(segment).union(segment_gateway(segment)).union(slices)
-
-
-def segment_free(segment: NodeSegment, limit: int) -> list[FreeInterval]:
-    lo, hi = segment_usable(segment)
-    return _free_intervals(segment.family, segment_taken(segment), lo, hi, limit)
-
-
 def _check_segment_network(network: Network, segment: NodeSegment) -> None:
     if network.effective_mode != NetworkModeChoices.VLAN:
         raise PlannerRejected(
@@ -146,20 +66,25 @@ def _check_segment_network(network: Network, segment: NodeSegment) -> None:
         )
 
 
-def _window_by_size(segment: NodeSegment, taken: IntervalSet, size: int) -> tuple[int, int]:
+def _window_by_size(segment: NodeSegment, size: int) -> tuple[int, int]:
     if not 1 <= size <= MAX_SUBNET_CAPACITY:
         raise PlannerRejected(f"size must be 1..{MAX_SUBNET_CAPACITY}", field="size")
     lo, hi = segment_usable(segment)
-    first = taken.first_fit(size, lo, hi)
+    first = first_fit_in(gaps(segment_taken(segment), lo, hi), size)
     if first is None:
-        free = _largest_free_text(segment.family, taken, lo, hi)
+        largest = largest_free(segment_taken(segment), lo, hi)
+        free = (
+            f"the largest free block is {span_text(segment.family, *largest)} "
+            f"({largest[1] - largest[0] + 1} addresses)"
+            if largest
+            else "it is full"
+        )
         raise NoSpaceError(f"no space for {size} addresses in segment {segment.name}; {free}")
     return first, first + size - 1
 
 
-def _largest_window(segment: NodeSegment, taken: IntervalSet) -> tuple[int, int]:
-    lo, hi = segment_usable(segment)
-    largest = IntervalSet.from_sorted(taken.iter_free(lo, hi)).largest()
+def _largest_window(segment: NodeSegment) -> tuple[int, int]:
+    largest = largest_free(segment_taken(segment), *segment_usable(segment))
     if largest is None:
         raise NoSpaceError(f"no space in segment {segment.name}: it is full")
     # S-9: one subnet spans at most 65536 addresses; an IPv6 segment has far more.
@@ -184,13 +109,13 @@ def _explicit_window(segment: NodeSegment, start: str, end: str) -> tuple[int, i
     first, last = bounds
     if last < first:
         raise PlannerRejected(f"end {end} is before start {start}", field="end")
-    clash = (
-        segment_slices(segment)
-        .filter(
-            window_first_key__lte=address_key(segment.family, last),
-            window_last_key__gte=address_key(segment.family, first),
-        )
-        .first()
+    clash = first_overlapping(
+        Subnet.objects.select_related("cluster"),
+        segment.family,
+        address_key(segment.family, first),
+        address_key(segment.family, last),
+        "window_first_key",
+        "window_last_key",
     )
     if clash is not None:
         raise PlanConflictError(
@@ -230,10 +155,6 @@ def _unnameable_ipv6(family: int, first: int, last: int) -> IntervalSet:
     )
 
 
-def _reservations(parent, kind: str) -> IntervalSet:
-    return _ranges(parent.reservations.filter(kind=kind), "start_key", "end_key")
-
-
 @transaction.atomic
 def carve_segment(
     segment: NodeSegment,
@@ -254,9 +175,9 @@ def carve_segment(
     segment = NodeSegment.objects.select_for_update().get(pk=segment.pk)
     _check_segment_network(network, segment)
     if size is not None:
-        first, last = _window_by_size(segment, segment_taken(segment), size)
+        first, last = _window_by_size(segment, size)
     elif largest:
-        first, last = _largest_window(segment, segment_taken(segment))
+        first, last = _largest_window(segment)
     else:
         first, last = _explicit_window(segment, start or "", end or "")
     family = segment.family
@@ -271,7 +192,7 @@ def carve_segment(
         end=int_to_text(last, family),
         exclude_ips=_addresses_in(family, excluded, first, last),
         reserved_ips=_addresses_in(
-            family, _reservations(segment, ReservationKindChoices.POD), first, last
+            family, reservations(segment, ReservationKindChoices.POD), first, last
         ),
         net_id=segment.vlan_id,
         description=description,
@@ -280,27 +201,6 @@ def carve_segment(
 
 
 # -- pools -------------------------------------------------------------------------------------
-
-
-def pool_blocks(pool: AddressPool):
-    """Subnets of every cluster whose CIDR lies in the pool's range."""
-    return Subnet.objects.filter(
-        family=pool.family, first_key__lte=pool.last_key, last_key__gte=pool.first_key
-    )
-
-
-def pool_taken(pool: AddressPool) -> IntervalSet:
-    blocks = _ranges(pool_blocks(pool), "first_key", "last_key")
-    return blocks.union(_reservations(pool, ReservationKindChoices.INFRASTRUCTURE))
-
-
-def pool_range(pool: AddressPool) -> tuple[int, int]:
-    return key_value(pool.first_key), key_value(pool.last_key)
-
-
-def pool_free(pool: AddressPool, limit: int) -> list[FreeInterval]:
-    lo, hi = pool_range(pool)
-    return _free_intervals(pool.family, pool_taken(pool), lo, hi, limit)
 
 
 def _check_pool_request(pool: AddressPool, network: Network, prefixlen: int) -> None:
@@ -332,25 +232,25 @@ def carve_pool(
     """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`."""
     pool = AddressPool.objects.select_for_update().get(pk=pool.pk)
     _check_pool_request(pool, network, prefixlen)
-    taken = pool_taken(pool)
     lo, hi = pool_range(pool)
-    first = taken.first_fit_block(prefixlen, pool.family, lo, hi)
+    block = 1 << (FAMILY_BITS[pool.family] - prefixlen)
+    first = first_fit_in(gaps(pool_taken(pool), lo, hi), block, block)
     if first is None:
-        best = largest_block(taken.iter_free(lo, hi), FAMILY_BITS[pool.family])
+        best = largest_block(gaps(pool_taken(pool), lo, hi), FAMILY_BITS[pool.family])
         detail = (
             f"the largest free block is {int_to_text(best[0], pool.family)}/{best[1]}"
             if best
             else "it is full"
         )
         raise NoSpaceError(f"no free /{prefixlen} in pool {pool.name}; {detail}")
-    last = first + (1 << (FAMILY_BITS[pool.family] - prefixlen)) - 1
+    last = first + block - 1
     subnet = Subnet(
         network=network,
         pool=pool,
         name=name,
         cidr=f"{int_to_text(first, pool.family)}/{prefixlen}",
         reserved_ips=_addresses_in(
-            pool.family, _reservations(pool, ReservationKindChoices.POD), first, last
+            pool.family, reservations(pool, ReservationKindChoices.POD), first, last
         ),
         description=description,
     )

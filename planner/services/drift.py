@@ -2,8 +2,9 @@
 
 from ipam.addresses import int_to_text
 from ipam.intervals import IntervalSet
+from planner.addressing import key_value
 from planner.models import Subnet
-from planner.services.carving import key_value, segment_excluded
+from planner.services.space import segment_excluded
 
 
 def missing_exclusions(subnet: Subnet) -> list[str]:

@@ -48,3 +48,12 @@ class NeedsReplacementError(PlanError):
             "create a new object, move the pods, then delete this one"
         )
         self.fields = fields
+
+
+class BulkValidationError(Exception):
+    """Some objects of a bulk create are invalid: each one's Django ValidationError, by its
+    index in the request (HTTP 400, as the items' field errors)."""
+
+    def __init__(self, errors: dict) -> None:
+        super().__init__(f"{len(errors)} invalid objects")
+        self.errors = errors

@@ -42,7 +42,11 @@ _shared_states: ContextVar[dict[int, ClusterState] | None] = ContextVar(
 def shared_planned_states() -> Iterator[None]:
     """Within the block, new Subnets are reviewed against one planned state per cluster,
     built once and extended as each is saved: a bulk create of N subnets builds one state,
-    not N (each of which would read every subnet of the cluster)."""
+    not N (each of which would read every subnet of the cluster). Inside another such block,
+    the outer states are shared."""
+    if _shared_states.get() is not None:
+        yield
+        return
     token = _shared_states.set({})
     try:
         yield
@@ -50,12 +54,16 @@ def shared_planned_states() -> Iterator[None]:
         _shared_states.reset(token)
 
 
+# No rule of a Subnet create or update reads IPInstances (SPEC 4.4-4.5, 12): skip loading them.
+SUBNET_REVIEW_STATE = {"ipinstances": False}
+
+
 def _state_for_new_subnet(subnet: Subnet) -> ClusterState:
     shared = _shared_states.get()
     if shared is None:
-        return planned_state(subnet.cluster, without_subnet=subnet)
+        raise RuntimeError("new Subnets are reviewed inside shared_planned_states()")
     if subnet.cluster_id not in shared:
-        shared[subnet.cluster_id] = planned_state(subnet.cluster)
+        shared[subnet.cluster_id] = planned_state(subnet.cluster, **SUBNET_REVIEW_STATE)
     return shared[subnet.cluster_id]
 
 
@@ -66,14 +74,14 @@ def check_subnet_create(subnet: Subnet) -> list[Finding]:
 
 
 def remember_new_subnet(subnet: Subnet) -> None:
-    """A saved new Subnet joins the shared planned state, so the next one sees it."""
+    """A reviewed new Subnet joins the shared planned state, so the next one sees it."""
     shared = _shared_states.get()
     if shared is not None and subnet.cluster_id in shared:
         shared[subnet.cluster_id].put_subnet(subnet_spec(subnet))
 
 
 def check_subnet_update(old: Subnet, new: Subnet) -> list[Finding]:
-    state = planned_state(new.cluster)
+    state = planned_state(new.cluster, **SUBNET_REVIEW_STATE)
     old_spec, new_spec = subnet_spec(old), subnet_spec(new)
     decision = review_subnet_update(state, old_spec, new_spec)
     return _enforce(decision, check_subnet(state, new_spec, old_spec), "Subnet")

@@ -74,10 +74,13 @@ def ipinstance_spec(observed: ObservedIPInstance) -> IPInstanceSpec:
     )
 
 
-def planned_state(cluster: Cluster, *, without_subnet: Subnet | None = None) -> ClusterState:
+def planned_state(
+    cluster: Cluster, *, without_subnet: Subnet | None = None, ipinstances: bool = True
+) -> ClusterState:
     """What Hybridnet's webhook would see once the cluster's plan is applied: the planned
     Networks (with the planned nodes their selectors match), Subnets and Nodes, and the
-    IPInstances last observed. `without_subnet` leaves one out, to review it against the rest."""
+    IPInstances last observed (unless `ipinstances` is false, for reviews no rule of which
+    reads them). `without_subnet` leaves one out, to review it against the rest."""
     nodes = [node_spec(node) for node in cluster.nodes.all()]
     planned_networks = list(cluster.networks.all())
     networks = []
@@ -89,6 +92,10 @@ def planned_state(cluster: Cluster, *, without_subnet: Subnet | None = None) -> 
     return ClusterState(
         networks=networks,
         subnets=[subnet_spec(subnet, names[subnet.network_id]) for subnet in subnets],
-        ipinstances=[ipinstance_spec(observed) for observed in cluster.ip_instances.all()],
+        ipinstances=(
+            [ipinstance_spec(observed) for observed in cluster.ip_instances.all()]
+            if ipinstances
+            else []
+        ),
         nodes=nodes,
     )

@@ -1,16 +1,21 @@
 """Creating, changing and deleting planned Subnets under Hybridnet's rules (SPEC 4.4-4.6)."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from planner.models import Subnet
-from planner.services.errors import PlanConflictError, SubnetInUseError
+from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
 from planner.services.review import (
     check_subnet_create,
     check_subnet_update,
     remember_new_subnet,
+    shared_planned_states,
 )
 
+# Set from objects the caller has read (the API's fields, the carving services): their
+# existence needs no query each; a row deleted meanwhile fails the insert instead.
+RELATED_FIELDS = ("network", "segment", "pool")
 # SPEC 4.5 and 7: what Hybridnet freezes once a Subnet exists (version by convention, quirk 1),
 # plus what ties the plan to its source, and the name that is the object's identity.
 IMMUTABLE_SUBNET_FIELDS = (
@@ -29,16 +34,43 @@ IMMUTABLE_SUBNET_FIELDS = (
 
 def save_new_subnet(subnet: Subnet) -> Subnet:
     """Validate, review against the cluster's planned state, and store a new Subnet."""
-    subnet.full_clean()
-    check_subnet_create(subnet)
     try:
-        with transaction.atomic():
-            subnet.save()
+        return save_new_subnets([subnet])[0]
+    except BulkValidationError as error:
+        raise error.errors[0] from None
+
+
+def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
+    """Validate, review and store new Subnets, every one or none (BulkValidationError names
+    each invalid one by index). The checks against stored Subnets and the insert take a few
+    queries in all, not a few per subnet; each is reviewed against its cluster's planned
+    state with the ones before it."""
+    errors = {}
+    for index, subnet in enumerate(subnets):
+        try:
+            subnet.full_clean(exclude=RELATED_FIELDS, validate_unique=False)
+        except ValidationError as error:
+            errors[index] = error
+    if errors:
+        raise BulkValidationError(errors)
+    conflicts = Subnet.objects.conflicts_with(subnets)
+    if conflicts:
+        raise BulkValidationError(conflicts)
+    with shared_planned_states():
+        for subnet in subnets:
+            check_subnet_create(subnet)
+            remember_new_subnet(subnet)
+    try:
+        # No savepoint: a failed insert ends the caller's transaction anyway.
+        with transaction.atomic(savepoint=False):
+            return Subnet.objects.bulk_create(subnets)
     except IntegrityError as error:
-        # The PostgreSQL exclusion constraint: a concurrent carve took the window first.
-        raise PlanConflictError(f"subnet {subnet.name} overlaps another subnet: {error}") from None
-    remember_new_subnet(subnet)
-    return subnet
+        # The PostgreSQL exclusion constraint (a concurrent carve took the window first), or
+        # a row they refer to deleted meanwhile.
+        names = ", ".join(subnet.name for subnet in subnets)
+        raise PlanConflictError(
+            f"subnets {names} conflict with a concurrent change: {error}"
+        ) from None
 
 
 def update_subnet(subnet: Subnet, changes: dict) -> Subnet:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from ipam.allocatable import total
 from ipam.intervals import IntervalSet
+from planner.addressing import key_value
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, NodeSegment, Subnet
-from planner.services.carving import key_value, pool_range, segment_gateway, segment_usable
+from planner.services.space import pool_range, segment_gateway, segment_usable
 from planner.services.specs import subnet_spec
 
 PERCENT = 100

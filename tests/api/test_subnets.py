@@ -1,5 +1,7 @@
 """API of Subnets: writes go through Hybridnet's admission rules and the planner's checks."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from planner.choices import NetworkTypeChoices
@@ -66,6 +68,47 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
         response = self.client.post(self.list_url(), payload)
         self.assertStatus(response, 400)
         self.assertIn("overlaps subnet subnet-0", str(response.data))
+
+    def bulk_blocks(self, first: int, count: int) -> list[dict]:
+        return [
+            {"network": self.overlay.pk, "name": f"bulk-{n}", "cidr": f"100.80.{n}.0/24"}
+            for n in range(first, first + count)
+        ]
+
+    def test_bulk_create_refuses_names_and_windows_taken_within_the_request(self) -> None:
+        self.grant("view", "add")
+        payload = self.bulk_blocks(0, 3)
+        payload[1]["name"] = "bulk-0"
+        payload[2]["cidr"] = "100.80.0.128/25"  # inside bulk-0's /24
+        response = self.client.post(self.list_url(), payload)
+        self.assertStatus(response, 400)
+        self.assertEqual(sorted(response.data), [1, 2])
+        self.assertIn("already has a subnet bulk-0", str(response.data[1]["name"]))
+        self.assertIn("overlaps subnet bulk-0", str(response.data[2]))
+        self.assertFalse(Subnet.objects.filter(name__startswith="bulk-").exists())
+
+    def test_bulk_create_refuses_a_window_taken_by_a_stored_subnet(self) -> None:
+        self.grant("view", "add")
+        payload = self.bulk_blocks(0, 3)
+        payload[2]["cidr"] = "100.64.0.0/24"  # subnet-0, carved first from the pool
+        payload[1]["name"] = "subnet-1"
+        response = self.client.post(self.list_url(), payload)
+        self.assertStatus(response, 400)
+        self.assertEqual(sorted(response.data), [1, 2])
+        self.assertIn("overlaps subnet subnet-0", str(response.data[2]))
+        self.assertFalse(Subnet.objects.filter(name__startswith="bulk-").exists())
+
+    def test_bulk_create_costs_the_same_queries_for_5_or_40_subnets(self) -> None:
+        self.grant("view", "add")
+
+        def queries(first: int, count: int) -> int:
+            with CaptureQueriesContext(connection) as context:
+                response = self.client.post(self.list_url(), self.bulk_blocks(first, count))
+            self.assertStatus(response, 201)
+            return len(context.captured_queries)
+
+        self.assertEqual(queries(0, 5), queries(5, 40))
+        self.assertEqual(Subnet.objects.filter(name__startswith="bulk-").count(), 45)
 
     def test_changing_an_immutable_field_needs_replacement(self) -> None:
         self.grant("view", "change")

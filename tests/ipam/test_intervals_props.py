@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipam.constants import IPV4, IPV6
-from ipam.intervals import IntervalSet
+from ipam.intervals import IntervalSet, first_fit_in, gaps
 
 UNIVERSE = 200  # small enough to compare with explicit sets of integers
 
@@ -121,7 +121,8 @@ def test_first_fit_returns_lowest_fitting_run(raw, count, lo, hi):
     taken_values = expand(raw)
     found = IntervalSet(raw).first_fit(count, lo, hi)
     fitting = [
-        start for start in range(lo, hi - count + 2)
+        start
+        for start in range(lo, hi - count + 2)
         if not any(v in taken_values for v in range(start, start + count))
     ]
     assert found == (fitting[0] if fitting else None)
@@ -135,7 +136,8 @@ def test_first_fit_block_returns_lowest_aligned_free_block(raw, host_bits):
     taken_values = expand(raw)
     found = IntervalSet(raw).first_fit_block(32 - host_bits, IPV4, 0, 255)
     fitting = [
-        start for start in range(0, 256, block)
+        start
+        for start in range(0, 256, block)
         if not any(v in taken_values for v in range(start, start + block))
     ]
     assert found == (fitting[0] if fitting else None)
@@ -156,3 +158,52 @@ def test_carving_repeatedly_never_hands_out_an_address_twice(requests, raw):
         taken = taken.union(piece)
     for index, piece in enumerate(carved):
         assert not any(piece.overlaps(other) for other in carved[index + 1 :])
+
+
+# -- the streaming search: what carving uses on rows read in address order ---------------------
+
+
+@settings(max_examples=150)
+@given(intervals, st.integers(0, UNIVERSE - 1), st.integers(0, UNIVERSE - 1))
+def test_gaps_of_a_sorted_stream_are_the_free_intervals(raw, lo, hi):
+    lo, hi = min(lo, hi), max(lo, hi)
+    # Unmerged and overlapping, as rows come from a table: only sorted by start.
+    assert list(gaps(sorted(raw), lo, hi)) == list(IntervalSet(raw).iter_free(lo, hi))
+
+
+@settings(max_examples=150)
+@given(intervals, st.integers(1, 30), st.integers(0, UNIVERSE - 1), st.integers(0, UNIVERSE))
+def test_first_fit_in_the_gaps_matches_first_fit(raw, count, lo, hi):
+    expected = IntervalSet(raw).first_fit(count, lo, hi)
+    assert first_fit_in(gaps(sorted(raw), lo, hi), count) == expected
+
+
+@settings(max_examples=150)
+@given(intervals, st.integers(0, 7))
+def test_aligned_first_fit_in_the_gaps_matches_first_fit_block(raw, host_bits):
+    block = 1 << host_bits
+    expected = IntervalSet(raw).first_fit_block(32 - host_bits, IPV4, 0, 255)
+    assert first_fit_in(gaps(sorted(raw), 0, 255), block, block) == expected
+
+
+def test_gaps_stop_reading_once_past_the_range():
+    read = []
+
+    def stream():
+        for interval in [(0, 4), (10, 12), (50, 60), (70, 80)]:
+            read.append(interval)
+            yield interval
+
+    assert list(gaps(stream(), 0, 20)) == [(5, 9), (13, 20)]
+    assert read == [(0, 4), (10, 12), (50, 60)]
+
+
+def test_first_fit_in_reads_only_up_to_the_fit():
+    taken = iter([(0, 9), (12, 19), (40, 49), (60, 69)])
+    assert first_fit_in(gaps(taken, 0, 99), 8, 8) == 24
+    assert next(taken) == (60, 69)  # never read
+
+
+def test_first_fit_in_rejects_an_empty_request():
+    with pytest.raises(ValueError):
+        first_fit_in([(0, 9)], 0)

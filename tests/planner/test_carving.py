@@ -5,7 +5,7 @@ from django.db import IntegrityError, connection, transaction
 
 from planner.choices import NetworkTypeChoices, PoolPurposeChoices, ReservationKindChoices
 from planner.models import Node, ObservedIPInstance, Reservation, Subnet
-from planner.services.carving import carve_pool, carve_segment, pool_free, segment_free
+from planner.services.carving import carve_pool, carve_segment
 from planner.services.drift import missing_exclusions
 from planner.services.errors import (
     HybridnetDenied,
@@ -15,6 +15,7 @@ from planner.services.errors import (
     PlannerRejected,
     SubnetInUseError,
 )
+from planner.services.space import pool_free, segment_free
 from planner.services.subnets import delete_subnet, update_subnet
 from tests.planner.factories import (
     make_cluster,

@@ -9,9 +9,10 @@ from hypothesis.extra.django import TestCase
 
 from ipam.admission import review_subnet_create
 from ipam.planner_checks import ERROR, check_subnet
+from planner.addressing import key_value
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
 from planner.models import Reservation, Subnet
-from planner.services.carving import carve_pool, carve_segment, key_value
+from planner.services.carving import carve_pool, carve_segment
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.specs import planned_state, subnet_spec
 from planner.services.subnets import delete_subnet

@@ -17,7 +17,7 @@ from planner.validators import validate_k8s_name
 class CarveSerializer(serializers.Serializer):
     """What every carve asks for: the Network the new Subnet belongs to, and its name."""
 
-    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
+    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.select_related("cluster"))
     name = serializers.CharField(max_length=K8S_NAME_MAX_LENGTH, validators=[validate_k8s_name])
     description = serializers.CharField(required=False, allow_blank=True)
 

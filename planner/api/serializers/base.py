@@ -12,7 +12,10 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from planner.api.constants import API_NAMESPACE
-from planner.services.review import shared_planned_states
+from planner.services.errors import BulkValidationError
+
+# The serializer context's cache of related objects read from ids (BriefRelatedField).
+RELATED_OBJECTS = "related_objects"
 
 
 def detail_view_name(model: type[Model]) -> str:
@@ -56,6 +59,14 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
+    def to_internal_value(self, data: Any) -> Model:
+        # A bulk request names the same few objects many times: read each once per request.
+        cache = self.context.setdefault(RELATED_OBJECTS, {})
+        key = (self.queryset.model, str(data))
+        if key not in cache:
+            cache[key] = super().to_internal_value(data)
+        return cache[key]
+
     def to_representation(self, value: Model) -> dict[str, Any]:
         # Built by hand, not through BriefSerializer: a list of 1,000 rows renders thousands.
         return {
@@ -71,19 +82,27 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
 
 class BulkListSerializer(serializers.ListSerializer):
     """Bulk create: every object or none. Errors come back keyed by the failing item's index,
-    as DRF reports the items' field validation."""
+    as DRF reports the items' field validation. A child with a `create_many_service` saves
+    all items in one call; others are saved one by one."""
 
     def create(self, validated_data: list[dict[str, Any]]) -> list[Model]:
+        create_many = getattr(self.child, "create_many_service", None)
+        if create_many is not None:
+            instances = [self.child.Meta.model(**attrs) for attrs in validated_data]
+            try:
+                return create_many(instances)
+            except BulkValidationError as error:
+                raise serializers.ValidationError(
+                    {index: validation_error_detail(item) for index, item in error.errors.items()}
+                ) from None
         created = []
-        # Subnets of one request are reviewed against one planned state per cluster.
-        with shared_planned_states():
-            for index, attrs in enumerate(validated_data):
-                try:
-                    created.append(self.child.create(attrs))
-                except serializers.ValidationError as error:
-                    raise serializers.ValidationError(
-                        {index: serializers.as_serializer_error(error)}
-                    ) from None
+        for index, attrs in enumerate(validated_data):
+            try:
+                created.append(self.child.create(attrs))
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError(
+                    {index: serializers.as_serializer_error(error)}
+                ) from None
         return created
 
 

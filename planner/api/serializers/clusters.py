@@ -11,7 +11,7 @@ from planner.api.serializers.utilization import SubnetUtilizationField
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH
 from planner.models import Cluster, Network, Subnet
 from planner.services.networks import save_new_network, update_network
-from planner.services.subnets import save_new_subnet, update_subnet
+from planner.services.subnets import save_new_subnet, save_new_subnets, update_subnet
 
 INT32_MAX = 2**31 - 1
 
@@ -111,6 +111,7 @@ class SubnetSerializer(ServiceSavedSerializer):
     """A planned Hybridnet Subnet; writes pass Hybridnet's admission rules."""
 
     create_service = staticmethod(save_new_subnet)
+    create_many_service = staticmethod(save_new_subnets)
     update_service = staticmethod(update_subnet)
 
     reserved_ips = serializers.ListField(
@@ -149,3 +150,5 @@ class SubnetSerializer(ServiceSavedSerializer):
             "utilization",
             *TIMESTAMPS,
         ]
+        # The review reads each new Subnet's cluster: fetch it with the network.
+        extra_kwargs = {"network": {"queryset": Network.objects.select_related("cluster")}}

@@ -1,0 +1,142 @@
+"""What is taken and what is free in a node segment or an address pool.
+
+Taken ranges are read from the database in address order, in chunks that grow as the
+search goes on, and searched lazily (`ipam.intervals.gaps`): a carve stops reading at the
+first gap that fits, so it costs what lies before that gap, not the size of the space. Only
+the small sets (node IPs, reservations, the gateway) are read whole.
+"""
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain, islice
+
+from django.db.models import QuerySet
+
+from ipam.addresses import int_to_text, parse_cidr
+from ipam.allocatable import default_end, default_start
+from ipam.constants import FAMILY_BITS
+from ipam.intervals import Interval, IntervalSet, gaps
+from planner.addressing import address_key, key_value, parse_address
+from planner.choices import ReservationKindChoices
+from planner.models import AddressPool, NodeSegment, Subnet
+from planner.querysets import WINDOW_FIELDS, ranges_in_order, reaching_in, window_range
+
+
+@dataclass(frozen=True)
+class FreeInterval:
+    start: str
+    end: str
+    size: int
+
+
+def span_text(family: int, first: int, last: int) -> str:
+    return f"{int_to_text(first, family)}-{int_to_text(last, family)}"
+
+
+def ranges_of(rows: QuerySet, first_field: str, last_field: str) -> IntervalSet:
+    """All the rows' ranges at once: for the small sets (reservations)."""
+    keys = rows.order_by(first_field).values_list(first_field, last_field)
+    return IntervalSet.from_sorted((key_value(first), key_value(last)) for first, last in keys)
+
+
+def free_intervals(
+    family: int, taken: Iterator[Interval], lo: int, hi: int, limit: int
+) -> list[FreeInterval]:
+    return [
+        FreeInterval(int_to_text(start, family), int_to_text(end, family), end - start + 1)
+        for start, end in islice(gaps(taken, lo, hi), limit)
+    ]
+
+
+def largest_free(taken: Iterator[Interval], lo: int, hi: int) -> Interval | None:
+    """The largest free interval (the lowest on ties): reads the whole space, so only for
+    telling why nothing fits."""
+    return IntervalSet.from_sorted(gaps(taken, lo, hi)).largest()
+
+
+def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
+    return ranges_of(parent.reservations.filter(kind=kind), "start_key", "end_key")
+
+
+# -- node segments -------------------------------------------------------------------------------
+
+
+def segment_usable(segment: NodeSegment) -> Interval:
+    """Hybridnet's default start..end of the segment's CIDR (SPEC 5.1): not the network
+    address, and for IPv4 not the broadcast address."""
+    cidr = parse_cidr(segment.cidr)
+    return default_start(cidr), default_end(cidr)
+
+
+def segment_excluded(segment: NodeSegment) -> IntervalSet:
+    """Node IPs and infrastructure reservations: inside a slice they become excludeIPs."""
+    nodes = (
+        (key_value(key), key_value(key)) for key in segment.nodes.values_list("ip_key", flat=True)
+    )
+    infrastructure = reservations(segment, ReservationKindChoices.INFRASTRUCTURE)
+    return IntervalSet(nodes).union(infrastructure)
+
+
+def segment_gateway(segment: NodeSegment) -> IntervalSet:
+    if not segment.gateway:
+        return IntervalSet()
+    value = parse_address(segment.gateway).value
+    return IntervalSet([(value, value)])
+
+
+def _slices_in_order(segment: NodeSegment) -> Iterator[Interval]:
+    """Windows lying in the segment, lowest first (windows never overlap one another)."""
+    windows = Subnet.objects.filter(family=segment.family)
+    below = reaching_in(windows, *WINDOW_FIELDS, segment.first_key)
+    inside = ranges_in_order(windows, *WINDOW_FIELDS, segment.first_key, segment.last_key)
+    return chain([] if below is None else [window_range(below)], inside)
+
+
+def segment_taken(segment: NodeSegment) -> Iterator[Interval]:
+    """Slices, node IPs, infrastructure reservations and the gateway, in address order."""
+    fixed = segment_excluded(segment).union(segment_gateway(segment))
+    return heapq.merge(_slices_in_order(segment), fixed)
+
+
+def segment_free(segment: NodeSegment, limit: int) -> list[FreeInterval]:
+    lo, hi = segment_usable(segment)
+    return free_intervals(segment.family, segment_taken(segment), lo, hi, limit)
+
+
+# -- address pools -------------------------------------------------------------------------------
+
+
+def pool_range(pool: AddressPool) -> Interval:
+    return key_value(pool.first_key), key_value(pool.last_key)
+
+
+def _supernet_keys(pool: AddressPool) -> list[bytes]:
+    """Where a CIDR that starts below the pool but reaches into it would start: a CIDR is
+    aligned, so it can only be a supernet of the pool."""
+    lo = key_value(pool.first_key)
+    bits = FAMILY_BITS[pool.family]
+    starts = {
+        lo & ~((1 << (bits - prefixlen)) - 1) for prefixlen in range(pool.parsed_cidr.prefixlen)
+    }
+    return [address_key(pool.family, start) for start in sorted(starts) if start < lo]
+
+
+def _blocks_in_order(pool: AddressPool) -> Iterator[Interval]:
+    """CIDRs of every cluster's Subnets lying in the pool, lowest first."""
+    subnets = Subnet.objects.filter(family=pool.family)
+    supernets = subnets.filter(first_key__in=_supernet_keys(pool), last_key__gte=pool.first_key)
+    reaching_in = ranges_of(supernets, "first_key", "last_key")
+    inside = ranges_in_order(subnets, "first_key", "last_key", pool.first_key, pool.last_key)
+    return chain(reaching_in, inside)
+
+
+def pool_taken(pool: AddressPool) -> Iterator[Interval]:
+    """Blocks and infrastructure reservations, in address order."""
+    infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
+    return heapq.merge(_blocks_in_order(pool), infrastructure)
+
+
+def pool_free(pool: AddressPool, limit: int) -> list[FreeInterval]:
+    lo, hi = pool_range(pool)
+    return free_intervals(pool.family, pool_taken(pool), lo, hi, limit)

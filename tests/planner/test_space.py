@@ -1,0 +1,95 @@
+"""Free space read in address order: every row counted once across chunk boundaries, rows
+reaching in from below the space counted, and reading stops at the first fit."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from planner import querysets
+from planner.choices import NetworkTypeChoices
+from planner.models import Subnet
+from planner.services.carving import carve_pool
+from planner.services.space import pool_free, pool_taken, segment_free
+from tests.planner.factories import make_cluster, make_network, make_pool, make_segment, make_subnet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tiny_chunks(monkeypatch):
+    """Chunks of 2, 4, 4, ... rows, so a handful of rows crosses several boundaries."""
+    monkeypatch.setattr(querysets, "FIRST_CHUNK_ROWS", 2)
+    monkeypatch.setattr(querysets, "LARGEST_CHUNK_ROWS", 4)
+
+
+def overlay(cluster_name: str):
+    return make_network(make_cluster(cluster_name), "init", NetworkTypeChoices.OVERLAY)
+
+
+def test_rows_sharing_a_first_address_are_each_read_once_across_chunks(tiny_chunks):
+    # Seven subnets of one CIDR with disjoint windows, from seven clusters: their CIDR
+    # ranges all start at the same key, and the keyset must still step past each once.
+    pool = make_pool("10.0.0.0/16")
+    for index in range(7):
+        first = 1 + 10 * index
+        make_subnet(
+            overlay(f"c{index}"),
+            f"s{index}",
+            "10.0.0.0/24",
+            start=f"10.0.0.{first}",
+            end=f"10.0.0.{first + 9}",
+        )
+    make_subnet(overlay("c7"), "s7", "10.0.2.0/24")
+    ranges = list(
+        querysets.ranges_in_order(
+            Subnet.objects.all(), "first_key", "last_key", pool.first_key, pool.last_key
+        )
+    )
+    assert len(ranges) == 8
+    assert ranges == sorted(ranges)
+    free = [(item.start, item.end) for item in pool_free(pool, 10)]
+    assert free == [("10.0.1.0", "10.0.1.255"), ("10.0.3.0", "10.0.255.255")]
+
+
+def test_many_blocks_across_chunks_leave_exactly_the_gaps(tiny_chunks):
+    pool = make_pool("10.1.0.0/24")
+    network = overlay("c0")
+    for index in range(0, 16, 2):  # every other /28
+        make_subnet(network, f"b{index}", f"10.1.0.{index * 16}/28")
+    free = pool_free(pool, 100)
+    assert [(item.start, item.size) for item in free] == [
+        (f"10.1.0.{index * 16}", 16) for index in range(1, 16, 2)
+    ]
+    assert carve_pool(pool, network=network, name="next", prefixlen=28).cidr == "10.1.0.16/28"
+
+
+def test_a_supernet_starting_below_the_pool_fills_it():
+    pool = make_pool("10.1.0.0/16")
+    make_subnet(overlay("c0"), "below", "10.0.0.0/24")  # starts where a supernet would
+    assert [(item.start, item.end) for item in pool_free(pool, 5)] == [("10.1.0.0", "10.1.255.255")]
+    # Holds the whole pool (its window steps round the first subnet's).
+    make_subnet(overlay("c1"), "wide", "10.0.0.0/15", start="10.0.1.0")
+    assert pool_free(pool, 5) == []
+
+
+def test_a_window_starting_below_the_segment_is_taken_where_it_reaches_in():
+    segment = make_segment("192.168.1.0/24", gateway="192.168.1.1")
+    wide = make_network(make_cluster("c0"), "underlay-1", net_id=0)
+    make_subnet(wide, "wide", "192.168.0.0/23", start="192.168.0.200", end="192.168.1.20")
+    assert [(item.start, item.end) for item in segment_free(segment, 5)] == [
+        ("192.168.1.21", "192.168.1.254")
+    ]
+
+
+def test_the_search_reads_only_the_chunks_before_the_fit(tiny_chunks):
+    pool = make_pool("10.2.0.0/24")
+    network = overlay("c0")
+    for index in range(0, 16, 2):
+        make_subnet(network, f"b{index}", f"10.2.0.{index * 16}/28")
+    with CaptureQueriesContext(connection) as queries:
+        taken = pool_taken(pool)
+        next(taken), next(taken)  # the first chunk (2 rows) answers both
+    reads = [query for query in queries.captured_queries if "planner_subnet" in query["sql"]]
+    # The supernets below the pool, then one chunk: not the 8 blocks.
+    assert len(reads) == 2
+    assert "LIMIT 2" in reads[-1]["sql"]
