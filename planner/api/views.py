@@ -47,6 +47,10 @@ TIMESTAMP_ORDERING = ["created", "last_updated"]
 ANY_LOOKUP = "[^/]+"
 # What utilization reads of a segment's or pool's subnets: their last observed status.
 OBSERVED_SUBNETS = Prefetch("subnets", queryset=Subnet.objects.with_observed_status())
+# What a subnet's drift reads of its segment: the node addresses, nothing else of the nodes.
+SEGMENT_NODE_ADDRESSES = Prefetch(
+    "segment__nodes", queryset=Node.objects.only("id", "segment_id", "ip_key")
+)
 
 
 class PlannerModelViewSet(ModelViewSet):
@@ -259,9 +263,11 @@ class NetworkViewSet(PlannerModelViewSet):
 class SubnetViewSet(PlannerModelViewSet):
     """Planned Hybridnet Subnets, checked against Hybridnet's admission rules."""
 
-    queryset = Subnet.objects.select_related(
-        "cluster", "network", "segment", "pool"
-    ).with_observed_status()
+    queryset = (
+        Subnet.objects.select_related("cluster", "network", "segment", "pool")
+        .prefetch_related(SEGMENT_NODE_ADDRESSES, "segment__reservations")
+        .with_observed_status()
+    )
     serializer_class = api.SubnetSerializer
     filterset_class = filtersets.SubnetFilterSet
     ordering_fields = ["id", "name", "cidr", "start", *TIMESTAMP_ORDERING]

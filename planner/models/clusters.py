@@ -1,11 +1,15 @@
 """What is planned for each cluster: the cluster itself, its Networks and Subnets."""
 
+from collections.abc import Sequence
+from typing import ClassVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from ipam.addresses import parse_cidr as parse_go_cidr
 from ipam.allocatable import default_end, default_start
+from ipam.planner_checks import Finding
 from planner.addressing import ParsedCidr, address_key, key_to_text
 from planner.choices import (
     DEFAULT_MODE_FOR_TYPE,
@@ -81,6 +85,9 @@ class Network(TimestampedModel):
     bgp_peers = models.JSONField("BGP peers", default=list, blank=True)
     description = models.TextField(blank=True)
 
+    # What the planner's review of the write that returned this object warned about; not stored.
+    planner_warnings: ClassVar[Sequence[Finding]] = ()
+
     class Meta:
         ordering = ["cluster__name", "name"]
         constraints = [
@@ -155,6 +162,8 @@ class Subnet(CidrModel):
     description = models.TextField(blank=True)
 
     objects = SubnetQuerySet.as_manager()
+    # What the planner's review of the write that returned this object warned about; not stored.
+    planner_warnings: ClassVar[Sequence[Finding]] = ()
 
     class Meta:
         ordering = ["cluster__name", "name"]

@@ -7,14 +7,17 @@ from planner.models import Subnet
 from planner.services.space import segment_excluded
 
 
-def missing_exclusions(subnet: Subnet) -> list[str]:
+def missing_exclusions(subnet: Subnet, excluded: IntervalSet | None = None) -> list[str]:
     """Node IPs and infrastructure addresses that now fall inside the slice's window but are
     not in its excludeIPs (a node added to the segment after the slice was carved). Hybridnet
-    would hand them to pods; excludeIPs cannot change in place, so the slice needs replacing."""
+    would hand them to pods; excludeIPs cannot change in place, so the slice needs replacing.
+    `excluded` is the segment's `segment_excluded`, when the caller has it already."""
     if subnet.segment_id is None:
         return []
+    if excluded is None:
+        excluded = segment_excluded(subnet.segment)
     first, last = key_value(subnet.window_first_key), key_value(subnet.window_last_key)
-    inside = segment_excluded(subnet.segment).intersect(IntervalSet([(first, last)]))
+    inside = excluded.intersect(IntervalSet([(first, last)]))
     listed = set(subnet.exclude_ips)
     missing = []
     for start, end in inside:

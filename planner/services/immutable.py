@@ -20,11 +20,12 @@ def update_in_place(
     instance: models.Model,
     changes: dict,
     immutable: tuple[str, ...],
-    check_update: Callable[[models.Model, models.Model], object],
+    check_update: Callable[[models.Model, models.Model], list],
 ):
     """Apply `changes` to `instance` and save it, unless they touch an `immutable` field
-    (NeedsReplacementError) or `check_update(old, new)` refuses them. The stored row is
-    locked meanwhile, so two edits never interleave."""
+    (NeedsReplacementError) or `check_update(old, new)` refuses them; the warnings it returns
+    are kept on the instance. The stored row is locked meanwhile, so two edits never
+    interleave."""
     model = type(instance)
     old = model.objects.select_for_update().get(pk=instance.pk)
     for field, value in changes.items():
@@ -33,6 +34,6 @@ def update_in_place(
     changed = changed_fields(old, instance, immutable)
     if changed:
         raise NeedsReplacementError(model.__name__, old.name, changed)
-    check_update(old, instance)
+    instance.planner_warnings = check_update(old, instance)
     instance.save()
     return instance

@@ -18,7 +18,7 @@ IMMUTABLE_NETWORK_FIELDS = ("name", "cluster", "type", "mode", "net_id")
 @transaction.atomic
 def save_new_network(network: Network) -> Network:
     network.full_clean()
-    check_network_create(network)
+    network.planner_warnings = check_network_create(network)
     network.save()
     return network
 

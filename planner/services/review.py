@@ -22,6 +22,7 @@ from planner.services.specs import network_spec, planned_state, subnet_spec
 
 
 def _enforce(decision: Decision, findings: list[Finding], kind: str) -> list[Finding]:
+    """Raise on a denial or a planner error; return the warnings."""
     if not decision.allowed:
         raise HybridnetDenied(decision.rule, decision.message, kind=kind)
     errors = [finding for finding in findings if finding.level == ERROR]

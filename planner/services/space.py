@@ -55,8 +55,28 @@ def largest_free(taken: Iterator[Interval], lo: int, hi: int) -> Interval | None
     return IntervalSet.from_sorted(gaps(taken, lo, hi)).largest()
 
 
+def _prefetched(parent: NodeSegment | AddressPool, relation: str) -> bool:
+    return relation in getattr(parent, "_prefetched_objects_cache", {})
+
+
 def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
+    """The parent's reservations of `kind`: from what a list prefetched, else one query."""
+    if _prefetched(parent, "reservations"):
+        return IntervalSet(
+            (key_value(row.start_key), key_value(row.end_key))
+            for row in parent.reservations.all()
+            if row.kind == kind
+        )
     return ranges_of(parent.reservations.filter(kind=kind), "start_key", "end_key")
+
+
+def node_addresses(segment: NodeSegment) -> IntervalSet:
+    """The segment's node IPs: from what a list prefetched, else one key-only query."""
+    if _prefetched(segment, "nodes"):
+        keys = [node.ip_key for node in segment.nodes.all()]
+    else:
+        keys = segment.nodes.values_list("ip_key", flat=True)
+    return IntervalSet((key_value(key), key_value(key)) for key in keys)
 
 
 # -- node segments -------------------------------------------------------------------------------
@@ -71,11 +91,8 @@ def segment_usable(segment: NodeSegment) -> Interval:
 
 def segment_excluded(segment: NodeSegment) -> IntervalSet:
     """Node IPs and infrastructure reservations: inside a slice they become excludeIPs."""
-    nodes = (
-        (key_value(key), key_value(key)) for key in segment.nodes.values_list("ip_key", flat=True)
-    )
     infrastructure = reservations(segment, ReservationKindChoices.INFRASTRUCTURE)
-    return IntervalSet(nodes).union(infrastructure)
+    return node_addresses(segment).union(infrastructure)
 
 
 def segment_gateway(segment: NodeSegment) -> IntervalSet:
@@ -83,6 +100,11 @@ def segment_gateway(segment: NodeSegment) -> IntervalSet:
         return IntervalSet()
     value = parse_address(segment.gateway).value
     return IntervalSet([(value, value)])
+
+
+def segment_fixed(segment: NodeSegment) -> IntervalSet:
+    """What is never for pods: node IPs, infrastructure reservations, the gateway."""
+    return segment_excluded(segment).union(segment_gateway(segment))
 
 
 def _slices_in_order(segment: NodeSegment) -> Iterator[Interval]:
@@ -95,8 +117,7 @@ def _slices_in_order(segment: NodeSegment) -> Iterator[Interval]:
 
 def segment_taken(segment: NodeSegment) -> Iterator[Interval]:
     """Slices, node IPs, infrastructure reservations and the gateway, in address order."""
-    fixed = segment_excluded(segment).union(segment_gateway(segment))
-    return heapq.merge(_slices_in_order(segment), fixed)
+    return heapq.merge(_slices_in_order(segment), segment_fixed(segment))
 
 
 def segment_free(segment: NodeSegment, limit: int) -> list[FreeInterval]:

@@ -58,7 +58,7 @@ def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
         raise BulkValidationError(conflicts)
     with shared_planned_states():
         for subnet in subnets:
-            check_subnet_create(subnet)
+            subnet.planner_warnings = check_subnet_create(subnet)
             remember_new_subnet(subnet)
     try:
         # No savepoint: a failed insert ends the caller's transaction anyway.

@@ -11,7 +11,7 @@ from ipam.intervals import IntervalSet
 from planner.addressing import key_value
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, NodeSegment, Subnet
-from planner.services.space import pool_range, segment_gateway, segment_usable
+from planner.services.space import pool_range, reservations, segment_fixed, segment_usable
 from planner.services.specs import subnet_spec
 
 PERCENT = 100
@@ -36,11 +36,6 @@ def _intervals(rows, first: str, last: str) -> IntervalSet:
     )
 
 
-def _infrastructure(parent) -> IntervalSet:
-    rows = [r for r in parent.reservations.all() if r.kind == ReservationKindChoices.INFRASTRUCTURE]
-    return _intervals(rows, "start_key", "end_key")
-
-
 def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: IntervalSet) -> Utilization:
     whole = IntervalSet([(lo, hi)])
     fixed, planned = fixed.intersect(whole), planned.intersect(whole).subtract(fixed)
@@ -50,16 +45,15 @@ def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: IntervalSet) -> Ut
 
 def segment_utilization(segment: NodeSegment) -> Utilization:
     lo, hi = segment_usable(segment)
-    nodes = IntervalSet((key_value(n.ip_key), key_value(n.ip_key)) for n in segment.nodes.all())
-    fixed = nodes.union(_infrastructure(segment)).union(segment_gateway(segment))
     slices = _intervals(segment.subnets.all(), "window_first_key", "window_last_key")
-    return _summarise(lo, hi, fixed, slices)
+    return _summarise(lo, hi, segment_fixed(segment), slices)
 
 
 def pool_utilization(pool: AddressPool) -> Utilization:
     lo, hi = pool_range(pool)
     blocks = _intervals(pool.subnets.all(), "first_key", "last_key")
-    return _summarise(lo, hi, _infrastructure(pool), blocks)
+    infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
+    return _summarise(lo, hi, infrastructure, blocks)
 
 
 def subnet_capacity(subnet: Subnet) -> int:

@@ -3,7 +3,13 @@
 from planner.choices import NetworkModeChoices, NetworkTypeChoices
 from planner.models import Network
 from tests.api.mixins import APIViewTestCases
-from tests.planner.factories import make_cluster, make_network, make_subnet
+from tests.planner.factories import (
+    make_cluster,
+    make_network,
+    make_node,
+    make_segment,
+    make_subnet,
+)
 
 UNDERLAY, OVERLAY = NetworkTypeChoices.UNDERLAY, NetworkTypeChoices.OVERLAY
 
@@ -73,6 +79,20 @@ class NetworkAPITest(APIViewTestCases.ModelViewTestCase):
         response = self.client.delete(self.detail_url(network))
         self.assertStatus(response, 409)
         self.assertIn("still has subnets: slice", response.data["detail"])
+
+    def test_planner_warnings_come_back_with_the_write(self) -> None:
+        self.grant("view", "add", "change")
+        make_node(make_segment(), "192.168.56.2", cluster=self.cluster)
+        payload = {**self.create_data[1], "node_selector": {"network": "nowhere"}}
+        response = self.client.post(self.list_url(), payload)
+        self.assertStatus(response, 201)
+        self.assertEqual([item["code"] for item in response.data["warnings"]], ["NO_NODES"])
+        self.assertEqual(response.data["warnings"][0]["level"], "warning")
+        url = response.data["url"]
+        self.assertEqual(self.client.get(url).data["warnings"], [])
+        response = self.client.patch(url, {"description": "still nowhere"})
+        self.assertStatus(response, 200)
+        self.assertEqual([item["code"] for item in response.data["warnings"]], ["NO_NODES"])
 
     def test_bgp_peers_are_typed(self) -> None:
         self.grant("view", "add")

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from planner.choices import NetworkTypeChoices
 from planner.models import ObservedIPInstance, ObservedSubnetStatus, Subnet
-from planner.services.carving import carve_pool
+from planner.services.carving import carve_pool, carve_segment
 from tests.api.mixins import APIViewTestCases
-from tests.planner.factories import make_cluster, make_network, make_pool, make_segment
+from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
 
 
 class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
@@ -22,7 +22,7 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
     def set_up_fixtures(cls) -> None:
         cls.cluster = make_cluster()
         cls.overlay = make_network(cls.cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
-        underlay = make_network(cls.cluster, "underlay-1", net_id=0)
+        cls.underlay = underlay = make_network(cls.cluster, "underlay-1", net_id=0)
         cls.pool = make_pool("100.64.0.0/10", "overlay-v4")
         pool_v6 = make_pool("fd00:64::/48", "overlay-v6")
         segment = make_segment()
@@ -109,6 +109,38 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
 
         self.assertEqual(queries(0, 5), queries(5, 40))
         self.assertEqual(Subnet.objects.filter(name__startswith="bulk-").count(), 45)
+
+    def test_drift_lists_node_addresses_missing_from_exclude_ips(self) -> None:
+        self.grant("view")
+        segment = make_segment("10.9.0.0/24", gateway="10.9.0.1", name="drift")
+        slices = [
+            carve_segment(segment, network=self.underlay, name=f"slice-{n}", size=10)
+            for n in range(12)
+        ]
+        self.assertEqual(slices[0].start, "10.9.0.2")
+        make_node(segment, "10.9.0.5", name="late-node")  # inside slice-0, after carving
+        make_node(segment, "10.9.0.250", name="outside")  # in no slice
+        response = self.client.get(self.detail_url(slices[0]))
+        self.assertEqual(response.data["missing_exclude_ips"], ["10.9.0.5"])
+        self.assertEqual(
+            self.client.get(self.detail_url(slices[1])).data["missing_exclude_ips"], []
+        )
+        counts = []
+        for size in (2, 12):
+            with CaptureQueriesContext(connection) as queries:
+                response = self.client.get(self.list_url(), {"segment": segment.pk, "limit": size})
+            self.assertEqual(len(response.data["results"]), size)
+            counts.append(len(queries))
+        self.assertEqual(counts[0], counts[1], "drift costs queries per row")
+
+    def test_planner_warnings_come_back_with_the_write(self) -> None:
+        self.grant("view", "add")
+        payload = {**self.create_data[2], "reserved_ips": ["192.168.56.20"]}  # before start
+        response = self.client.post(self.list_url(), payload)
+        self.assertStatus(response, 201)
+        self.assertEqual([item["code"] for item in response.data["warnings"]], ["OUTSIDE_WINDOW"])
+        self.assertIn("192.168.56.20 is outside", response.data["warnings"][0]["message"])
+        self.assertEqual(self.client.get(response.data["url"]).data["warnings"], [])
 
     def test_changing_an_immutable_field_needs_replacement(self) -> None:
         self.grant("view", "change")

@@ -5,9 +5,10 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
+from planner.api.serializers.actions import PlannerFindingSerializer
 from planner.api.serializers.base import PlannerModelSerializer, model_validation
 from planner.api.serializers.sites import TIMESTAMPS
-from planner.api.serializers.utilization import SubnetUtilizationField
+from planner.api.serializers.utilization import MissingExclusionsField, SubnetUtilizationField
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH
 from planner.models import Cluster, Network, Subnet
 from planner.services.networks import save_new_network, update_network
@@ -51,6 +52,14 @@ class ClusterSerializer(PlannerModelSerializer):
 
 class ServiceSavedSerializer(PlannerModelSerializer):
     """A model whose writes go through a planner service, so Hybridnet's rules apply."""
+
+    warnings = PlannerFindingSerializer(
+        source="planner_warnings",
+        many=True,
+        read_only=True,
+        help_text="What the planner's review of this write warned about (Hybridnet accepts "
+        "it, but it is likely a mistake); always empty when reading.",
+    )
 
     create_service: ClassVar[Callable[[Any], Any]]
     update_service: ClassVar[Callable[[Any, dict], Any]]
@@ -103,6 +112,7 @@ class NetworkSerializer(ServiceSavedSerializer):
             "node_selector",
             "bgp_peers",
             "description",
+            "warnings",
             *TIMESTAMPS,
         ]
 
@@ -125,6 +135,11 @@ class SubnetSerializer(ServiceSavedSerializer):
         help_text="excludeIPs: addresses IPAM never hands out.",
     )
     utilization = SubnetUtilizationField()
+    missing_exclude_ips = MissingExclusionsField(
+        help_text="Drift: node or infrastructure addresses of the segment that now lie inside "
+        "this slice's start..end but are not in excludeIPs, so Hybridnet would hand them to "
+        "pods. excludeIPs cannot change in place: carve a replacement slice."
+    )
 
     class Meta(PlannerModelSerializer.Meta):
         model = Subnet
@@ -143,11 +158,13 @@ class SubnetSerializer(ServiceSavedSerializer):
             "end",
             "reserved_ips",
             "exclude_ips",
+            "missing_exclude_ips",
             "net_id",
             "private",
             "auto_nat_outgoing",
             "description",
             "utilization",
+            "warnings",
             *TIMESTAMPS,
         ]
         # The review reads each new Subnet's cluster: fetch it with the network.

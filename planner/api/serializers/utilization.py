@@ -6,7 +6,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from planner.api.serializers.base import ReadOnlyObjectField
 from planner.models import Subnet
+from planner.services.drift import missing_exclusions
+from planner.services.space import segment_excluded
 from planner.services.utilization import Utilization, subnet_capacity, subnet_observed
 
 
@@ -49,13 +52,6 @@ def observed_sum(subnets: Iterable[Subnet]) -> dict[str, int] | None:
     }
 
 
-class ReadOnlyObjectField(serializers.Field):
-    """A read-only figure computed from the whole object."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(source="*", read_only=True, **kwargs)
-
-
 @extend_schema_field(SpaceUtilizationSerializer)
 class SpaceUtilizationField(ReadOnlyObjectField):
     """Utilization of a segment or pool; its relations come prefetched by the viewset, and its
@@ -88,3 +84,21 @@ class SubnetUtilizationField(ReadOnlyObjectField):
         if observed is not None:
             observed["observed_at"] = self.observed_at.to_representation(observed["observed_at"])
         return {"capacity": subnet_capacity(subnet), "observed": observed}
+
+
+# The serializer context's cache of each segment's node and infrastructure addresses.
+SEGMENT_EXCLUDED = "segment_excluded"
+
+
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class MissingExclusionsField(ReadOnlyObjectField):
+    """Drift of a segment slice: addresses to exclude that its excludeIPs lack. Each segment's
+    addresses are read once per request, however many of its slices the page shows."""
+
+    def to_representation(self, subnet: Subnet) -> list[str]:
+        if subnet.segment_id is None:
+            return []
+        cache = self.context.setdefault(SEGMENT_EXCLUDED, {})
+        if subnet.segment_id not in cache:
+            cache[subnet.segment_id] = segment_excluded(subnet.segment)
+        return missing_exclusions(subnet, cache[subnet.segment_id])
