@@ -110,7 +110,11 @@ def canonicalize(subnet: SubnetSpec) -> SubnetWindow:
         raise CanonicalizeError("subnet name can not be empty")
     if not subnet.network:
         raise CanonicalizeError("subnet's partent network can not be empty")  # sic
-    rng = subnet.range
+    return canonicalize_range(subnet.range)
+
+
+def canonicalize_range(rng: AddressRange) -> SubnetWindow:
+    """The part of `canonicalize` that reads `spec.range`."""
     cidr = try_parse_cidr(rng.cidr)
     if cidr is None:
         raise CanonicalizeError("CIDR is invalid")
@@ -142,6 +146,14 @@ def total(subnet: SubnetSpec) -> int:
     """§5.1 Total; 0 for a subnet IPAM cannot load."""
     window = try_canonicalize(subnet)
     return 0 if window is None else window.total
+
+
+def range_total(rng: AddressRange) -> int:
+    """§5.1 Total of a named Subnet of a named Network with this `spec.range`."""
+    try:
+        return canonicalize_range(rng).total
+    except CanonicalizeError:
+        return 0
 
 
 def webhook_capacity(subject: SubnetSpec | AddressRange) -> int:

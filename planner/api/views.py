@@ -260,11 +260,14 @@ class NetworkViewSet(PlannerModelViewSet):
         delete_network(instance)
 
 
+BRIEF_RELATIONS = ("cluster", "network", "segment", "pool")
+
+
 class SubnetViewSet(PlannerModelViewSet):
     """Planned Hybridnet Subnets, checked against Hybridnet's admission rules."""
 
     queryset = (
-        Subnet.objects.select_related("cluster", "network", "segment", "pool")
+        Subnet.objects.select_related(*BRIEF_RELATIONS)
         .prefetch_related(SEGMENT_NODE_ADDRESSES, "segment__reservations")
         .with_observed_status()
     )
@@ -274,6 +277,14 @@ class SubnetViewSet(PlannerModelViewSet):
     ordering_aliases = {"cidr": ["first_key", "last_key"], "start": ["window_first_key"]}
     search_fields = ["name", "cidr", "start", "end", "description"]
     action_permissions = {"manifest": MANIFEST_PERMISSIONS}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # A row shows its relations in brief: read only their names, not whole objects.
+            own = [field.name for field in Subnet._meta.concrete_fields]
+            queryset = queryset.only(*own, *(f"{name}__name" for name in BRIEF_RELATIONS))
+        return queryset
 
     def delete_instance(self, instance: Subnet) -> None:
         delete_subnet(instance)

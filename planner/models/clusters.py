@@ -8,8 +8,9 @@ from django.db import models
 from django.db.models import Q
 
 from ipam.addresses import parse_cidr as parse_go_cidr
-from ipam.allocatable import default_end, default_start
+from ipam.allocatable import default_end, default_start, range_total
 from ipam.planner_checks import Finding
+from ipam.spec import AddressRange
 from planner.addressing import ParsedCidr, address_key, key_to_text
 from planner.choices import (
     DEFAULT_MODE_FOR_TYPE,
@@ -159,6 +160,8 @@ class Subnet(CidrModel):
     # The effective start..end window (SPEC 5.1 defaults applied), for overlap lookups.
     window_first_key = address_key_field()
     window_last_key = address_key_field()
+    # SPEC 5.1 Total (allocatable, not reserved), derived on save: lists read it per row.
+    capacity = models.PositiveIntegerField(default=0, editable=False)
     description = models.TextField(blank=True)
 
     objects = SubnetQuerySet.as_manager()
@@ -207,6 +210,19 @@ class Subnet(CidrModel):
             raise ValidationError({"end": f"end {self.end} is before start {self.start}"})
         self.window_first_key = address_key(network.family, first)
         self.window_last_key = address_key(network.family, last)
+        self.capacity = range_total(self.address_range())
+
+    def address_range(self) -> AddressRange:
+        """`spec.range` as Hybridnet's objects in ipam/ hold it."""
+        return AddressRange(
+            version=self.version,
+            cidr=self.cidr,
+            gateway=self.gateway,
+            start=self.start,
+            end=self.end,
+            reserved_ips=tuple(self.reserved_ips),
+            exclude_ips=tuple(self.exclude_ips),
+        )
 
     def _normalize_address_list(self, field: str, network: ParsedCidr) -> None:
         values = getattr(self, field)

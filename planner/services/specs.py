@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from ipam.admission import ClusterState
 from ipam.constants import LABEL_NETWORK, LABEL_NODE, LABEL_SUBNET
-from ipam.spec import AddressRange, BGPPeer, IPInstanceSpec, NetworkSpec, NodeSpec, SubnetSpec
+from ipam.spec import BGPPeer, IPInstanceSpec, NetworkSpec, NodeSpec, SubnetSpec
 from planner.constants import MANAGED_BY_LABELS
 from planner.models import Cluster, Network, Node, ObservedIPInstance, Subnet
 
@@ -38,15 +38,7 @@ def subnet_spec(subnet: Subnet, network_name: str | None = None) -> SubnetSpec:
     return SubnetSpec(
         name=subnet.name,
         network=network_name or subnet.network.name,
-        range=AddressRange(
-            version=subnet.version,
-            cidr=subnet.cidr,
-            gateway=subnet.gateway,
-            start=subnet.start,
-            end=subnet.end,
-            reserved_ips=tuple(subnet.reserved_ips),
-            exclude_ips=tuple(subnet.exclude_ips),
-        ),
+        range=subnet.address_range(),
         net_id=subnet.net_id,
         auto_nat_outgoing=subnet.auto_nat_outgoing,
         private=subnet.private,

@@ -6,13 +6,11 @@ number of queries, and counts with interval arithmetic, never by listing address
 
 from dataclasses import dataclass
 
-from ipam.allocatable import total
 from ipam.intervals import IntervalSet
 from planner.addressing import key_value
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, NodeSegment, Subnet
 from planner.services.space import pool_range, reservations, segment_fixed, segment_usable
-from planner.services.specs import subnet_spec
 
 PERCENT = 100
 
@@ -54,12 +52,6 @@ def pool_utilization(pool: AddressPool) -> Utilization:
     blocks = _intervals(pool.subnets.all(), "first_key", "last_key")
     infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
     return _summarise(lo, hi, infrastructure, blocks)
-
-
-def subnet_capacity(subnet: Subnet) -> int:
-    """Planned Total as Hybridnet's IPAM will count it (SPEC 5.1): allocatable addresses
-    that are not reserved. Reads subnet.network: select_related it in lists."""
-    return total(subnet_spec(subnet))
 
 
 def subnet_observed(subnet: Subnet) -> dict | None:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from ipam.admission import review_subnet_create
+from ipam.allocatable import total
 from ipam.planner_checks import ERROR, check_subnet
 from planner.addressing import key_value
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
@@ -92,3 +93,5 @@ class CarvingPropertyTest(TestCase):
             assert decision.allowed, (subnet.name, decision.message)
             errors = [f for f in check_subnet(state, spec) if f.level == ERROR]
             assert not errors, (subnet.name, errors)
+            # The stored capacity is what Hybridnet's IPAM will count (SPEC 5.1).
+            assert subnet.capacity == total(spec), subnet.name

@@ -11,7 +11,6 @@ from planner.services.carving import carve_pool, carve_segment
 from planner.services.utilization import (
     pool_utilization,
     segment_utilization,
-    subnet_capacity,
     subnet_observed,
 )
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
@@ -45,7 +44,7 @@ def test_subnet_capacity_follows_hybridnet_and_observed_status_is_annotated():
     subnet = carve_segment(
         segment, network=network, name="a", start="192.168.56.100", end="192.168.56.200"
     )
-    assert subnet_capacity(subnet) == 101  # SPEC 5.1 example: gateway outside the window
+    assert subnet.capacity == 101  # SPEC 5.1 example: gateway outside the window
     listed = Subnet.objects.with_observed_status().get()
     assert subnet_observed(listed) is None
     ObservedSubnetStatus.objects.create(

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import Model
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -135,6 +137,14 @@ class BulkListSerializer(serializers.ListSerializer):
         return created
 
 
+class DefaultZoneDateTimeField(serializers.DateTimeField):
+    """A timestamp shown in the configured TIME_ZONE, which is looked up once: DRF's own field
+    asks for the thread's current zone for every value it renders."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=timezone.get_default_timezone(), **kwargs)
+
+
 class PlannerModelSerializer(serializers.ModelSerializer):
     """Relations read as brief objects; saves run the model's full_clean() first.
 
@@ -143,6 +153,10 @@ class PlannerModelSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = BriefRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DefaultZoneDateTimeField,
+    }
 
     class Meta:
         list_serializer_class = BulkListSerializer

@@ -10,7 +10,7 @@ from planner.api.serializers.base import ReadOnlyObjectField
 from planner.models import Subnet
 from planner.services.drift import missing_exclusions
 from planner.services.space import segment_excluded
-from planner.services.utilization import Utilization, subnet_capacity, subnet_observed
+from planner.services.utilization import Utilization, subnet_observed
 
 
 class ObservedUsageSerializer(serializers.Serializer):
@@ -83,7 +83,7 @@ class SubnetUtilizationField(ReadOnlyObjectField):
         observed = subnet_observed(subnet)
         if observed is not None:
             observed["observed_at"] = self.observed_at.to_representation(observed["observed_at"])
-        return {"capacity": subnet_capacity(subnet), "observed": observed}
+        return {"capacity": subnet.capacity, "observed": observed}
 
 
 # The serializer context's cache of each segment's node and infrastructure addresses.
