@@ -117,7 +117,9 @@ class SubnetQuerySet(models.QuerySet):
             others.filter(
                 cluster_id__in={subnet.cluster_id for subnet in subnets},
                 name__in={subnet.name for subnet in subnets},
-            ).values_list("cluster_id", "name")
+            )
+            .order_by()
+            .values_list("cluster_id", "name")
         )
         errors, seen = {}, set()
         for index, subnet in enumerate(subnets):

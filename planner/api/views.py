@@ -36,7 +36,7 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
-from planner.services.carving import carve_pool, carve_segment
+from planner.services.carving import NODE_ADDRESSES, carve_pool, carve_segment
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.space import pool_free, segment_free
@@ -48,9 +48,7 @@ ANY_LOOKUP = "[^/]+"
 # What utilization reads of a segment's or pool's subnets: their last observed status.
 OBSERVED_SUBNETS = Prefetch("subnets", queryset=Subnet.objects.with_observed_status())
 # What a subnet's drift reads of its segment: the node addresses, nothing else of the nodes.
-SEGMENT_NODE_ADDRESSES = Prefetch(
-    "segment__nodes", queryset=Node.objects.only("id", "segment_id", "ip_key")
-)
+SEGMENT_NODE_ADDRESSES = Prefetch("segment__nodes", queryset=NODE_ADDRESSES.queryset)
 
 
 class PlannerModelViewSet(ModelViewSet):

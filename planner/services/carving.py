@@ -9,6 +9,7 @@ listing addresses.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 
 from ipam.addresses import int_to_text
 from ipam.blocks import largest_block
@@ -21,7 +22,7 @@ from planner.choices import (
     PoolPurposeChoices,
     ReservationKindChoices,
 )
-from planner.models import AddressPool, Network, NodeSegment, Subnet
+from planner.models import AddressPool, Network, Node, NodeSegment, Subnet
 from planner.querysets import first_overlapping
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import (
@@ -36,6 +37,8 @@ from planner.services.space import (
 )
 from planner.services.subnets import save_new_subnet
 
+# A segment's nodes as carving reads them: their addresses only.
+NODE_ADDRESSES = Prefetch("nodes", queryset=Node.objects.only("id", "segment_id", "ip_key"))
 # S-10: the smallest subnets IPAM allocates from; S-9: the largest whose default start..end
 # stays within 65536 addresses (a /16 holds 65534, a /112 65535).
 SMALLEST_BLOCK_PREFIX = {4: 30, 6: 126}
@@ -172,7 +175,12 @@ def carve_segment(
     the slice become excludeIPs, pod reservations become reservedIPs."""
     if sum((size is not None, bool(start or end), largest)) != 1:
         raise PlannerRejected("give exactly one of: size, start and end, or largest")
-    segment = NodeSegment.objects.select_for_update().get(pk=segment.pk)
+    # Locked, with what the carve reads of it more than once: node addresses, reservations.
+    segment = (
+        NodeSegment.objects.select_for_update()
+        .prefetch_related(NODE_ADDRESSES, "reservations")
+        .get(pk=segment.pk)
+    )
     _check_segment_network(network, segment)
     if size is not None:
         first, last = _window_by_size(segment, size)
@@ -230,7 +238,7 @@ def carve_pool(
     pool: AddressPool, *, network: Network, name: str, prefixlen: int, description: str = ""
 ) -> Subnet:
     """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`."""
-    pool = AddressPool.objects.select_for_update().get(pk=pool.pk)
+    pool = AddressPool.objects.select_for_update().prefetch_related("reservations").get(pk=pool.pk)
     _check_pool_request(pool, network, prefixlen)
     lo, hi = pool_range(pool)
     block = 1 << (FAMILY_BITS[pool.family] - prefixlen)

@@ -2,9 +2,10 @@
 then the planner's stricter checks (SPEC 11-12). A webhook denial raises HybridnetDenied, a
 planner error PlannerRejected; planner warnings are returned for the caller to show."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+import operator
+from functools import reduce
+
+from django.db.models import Q
 
 from ipam.admission import (
     ClusterState,
@@ -33,52 +34,51 @@ def _enforce(decision: Decision, findings: list[Finding], kind: str) -> list[Fin
     return findings
 
 
-# Inside `shared_planned_states()`: one planned state per cluster id, kept up to date.
-_shared_states: ContextVar[dict[int, ClusterState] | None] = ContextVar(
-    "shared_planned_states", default=None
-)
+# No rule of a Subnet create or update reads IPInstances or Nodes (SPEC 4.4-4.5, 12).
+SUBNET_REVIEW_STATE = {"with_ipinstances": False, "with_nodes": False}
 
 
-@contextmanager
-def shared_planned_states() -> Iterator[None]:
-    """Within the block, new Subnets are reviewed against one planned state per cluster,
-    built once and extended as each is saved: a bulk create of N subnets builds one state,
-    not N (each of which would read every subnet of the cluster). Inside another such block,
-    the outer states are shared."""
-    if _shared_states.get() is not None:
-        yield
-        return
-    token = _shared_states.set({})
-    try:
-        yield
-    finally:
-        _shared_states.reset(token)
+def _overlapping_spans(subnets: list[Subnet]) -> Q:
+    """Subnets whose CIDR overlaps the span each family of `subnets` covers."""
+    spans: dict[int, tuple[bytes, bytes]] = {}
+    for subnet in subnets:
+        lo, hi = spans.get(subnet.family, (subnet.first_key, subnet.last_key))
+        spans[subnet.family] = (min(lo, subnet.first_key), max(hi, subnet.last_key))
+    return reduce(
+        operator.or_,
+        (
+            Q(family=family, first_key__lte=hi, last_key__gte=lo)
+            for family, (lo, hi) in spans.items()
+        ),
+    )
 
 
-# No rule of a Subnet create or update reads IPInstances (SPEC 4.4-4.5, 12): skip loading them.
-SUBNET_REVIEW_STATE = {"ipinstances": False}
+def states_for_new_subnets(subnets: list[Subnet]) -> dict[int, ClusterState]:
+    """Per cluster id, the planned state new `subnets` are reviewed against. Subnet create
+    rules read only the Networks and the Subnets whose CIDR nests with the new one's
+    (SPEC 4.4, S-11..S-13): each state holds the cluster's Networks and only the Subnets that
+    overlap the span its new ones cover, however many the cluster has."""
+    by_cluster: dict[int, list[Subnet]] = {}
+    for subnet in subnets:
+        by_cluster.setdefault(subnet.cluster_id, []).append(subnet)
+    return {
+        cluster_id: planned_state(
+            mine[0].cluster, subnets_where=_overlapping_spans(mine), **SUBNET_REVIEW_STATE
+        )
+        for cluster_id, mine in by_cluster.items()
+    }
 
 
-def _state_for_new_subnet(subnet: Subnet) -> ClusterState:
-    shared = _shared_states.get()
-    if shared is None:
-        raise RuntimeError("new Subnets are reviewed inside shared_planned_states()")
-    if subnet.cluster_id not in shared:
-        shared[subnet.cluster_id] = planned_state(subnet.cluster, **SUBNET_REVIEW_STATE)
-    return shared[subnet.cluster_id]
-
-
-def check_subnet_create(subnet: Subnet) -> list[Finding]:
-    state = _state_for_new_subnet(subnet)
-    spec = subnet_spec(subnet)
-    return _enforce(review_subnet_create(state, spec), check_subnet(state, spec), "Subnet")
-
-
-def remember_new_subnet(subnet: Subnet) -> None:
-    """A reviewed new Subnet joins the shared planned state, so the next one sees it."""
-    shared = _shared_states.get()
-    if shared is not None and subnet.cluster_id in shared:
-        shared[subnet.cluster_id].put_subnet(subnet_spec(subnet))
+def check_new_subnets(subnets: list[Subnet]) -> None:
+    """Review each new Subnet against its cluster's planned state with the ones before it
+    added; each keeps its warnings."""
+    states = states_for_new_subnets(subnets)
+    for subnet in subnets:
+        state = states[subnet.cluster_id]
+        spec = subnet_spec(subnet)
+        decision = review_subnet_create(state, spec)
+        subnet.planner_warnings = _enforce(decision, check_subnet(state, spec), "Subnet")
+        state.put_subnet(spec)
 
 
 def check_subnet_update(old: Subnet, new: Subnet) -> list[Finding]:

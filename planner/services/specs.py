@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from ipam.admission import ClusterState
 from ipam.constants import LABEL_NETWORK, LABEL_NODE, LABEL_SUBNET
 from ipam.spec import BGPPeer, IPInstanceSpec, NetworkSpec, NodeSpec, SubnetSpec
@@ -67,26 +69,36 @@ def ipinstance_spec(observed: ObservedIPInstance) -> IPInstanceSpec:
 
 
 def planned_state(
-    cluster: Cluster, *, without_subnet: Subnet | None = None, ipinstances: bool = True
+    cluster: Cluster,
+    *,
+    without_subnet: Subnet | None = None,
+    with_ipinstances: bool = True,
+    with_nodes: bool = True,
+    subnets_where: Q | None = None,
 ) -> ClusterState:
     """What Hybridnet's webhook would see once the cluster's plan is applied: the planned
     Networks (with the planned nodes their selectors match), Subnets and Nodes, and the
-    IPInstances last observed (unless `ipinstances` is false, for reviews no rule of which
-    reads them). `without_subnet` leaves one out, to review it against the rest."""
-    nodes = [node_spec(node) for node in cluster.nodes.all()]
+    IPInstances last observed. A review that no rule of which reads IPInstances or Nodes
+    leaves them out (`with_ipinstances`, `with_nodes`), and one that reads only some Subnets
+    reads only those (`subnets_where`). `without_subnet` leaves one Subnet out, to review it
+    against the rest."""
+    nodes = [node_spec(node) for node in cluster.nodes.all()] if with_nodes else []
     planned_networks = list(cluster.networks.all())
     networks = []
     for network in planned_networks:
         members = [node.name for node in nodes if node.matches(network.node_selector)]
         networks.append(network_spec(network, members if network.node_selector else ()))
     names = {network.pk: network.name for network in planned_networks}
-    subnets = cluster.subnets.exclude(pk=getattr(without_subnet, "pk", None)).order_by("pk")
+    subnets = cluster.subnets.exclude(pk=getattr(without_subnet, "pk", None))
+    if subnets_where is not None:
+        subnets = subnets.filter(subnets_where)
+    subnets = subnets.order_by("pk")
     return ClusterState(
         networks=networks,
         subnets=[subnet_spec(subnet, names[subnet.network_id]) for subnet in subnets],
         ipinstances=(
             [ipinstance_spec(observed) for observed in cluster.ip_instances.all()]
-            if ipinstances
+            if with_ipinstances
             else []
         ),
         nodes=nodes,

@@ -7,10 +7,8 @@ from planner.models import Subnet
 from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
 from planner.services.review import (
-    check_subnet_create,
+    check_new_subnets,
     check_subnet_update,
-    remember_new_subnet,
-    shared_planned_states,
 )
 
 # Set from objects the caller has read (the API's fields, the carving services): their
@@ -56,10 +54,7 @@ def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
     conflicts = Subnet.objects.conflicts_with(subnets)
     if conflicts:
         raise BulkValidationError(conflicts)
-    with shared_planned_states():
-        for subnet in subnets:
-            subnet.planner_warnings = check_subnet_create(subnet)
-            remember_new_subnet(subnet)
+    check_new_subnets(subnets)
     try:
         # No savepoint: a failed insert ends the caller's transaction anyway.
         with transaction.atomic(savepoint=False):

@@ -1,4 +1,5 @@
-"""Many new Subnets reviewed against one shared planned state per cluster."""
+"""New Subnets reviewed together: each sees the ones before it, the cluster's planned state
+is read once, and only the Subnets the create rules can deny on are read."""
 
 import pytest
 from django.db import connection
@@ -7,17 +8,15 @@ from django.test.utils import CaptureQueriesContext
 from planner.choices import NetworkTypeChoices
 from planner.models import Subnet
 from planner.services.errors import HybridnetDenied
-from planner.services.review import shared_planned_states
-from planner.services.subnets import save_new_subnet
+from planner.services.review import states_for_new_subnets
+from planner.services.subnets import save_new_subnet, save_new_subnets
 from tests.planner.factories import make_cluster, make_network
 
 pytestmark = pytest.mark.django_db
 
 
-def new_block(network, index: int, cidr: str | None = None) -> Subnet:
-    return save_new_subnet(
-        Subnet(network=network, name=f"block-{index}", cidr=cidr or f"100.64.{index}.0/24")
-    )
+def block(network, index: int) -> Subnet:
+    return Subnet(network=network, name=f"block-{index}", cidr=f"100.64.{index}.0/24")
 
 
 def slice_of(network, name: str, start: str, end: str) -> Subnet:
@@ -32,27 +31,63 @@ def slice_of(network, name: str, start: str, end: str) -> Subnet:
     )
 
 
-def test_each_new_subnet_sees_the_ones_saved_before_it():
+def test_each_new_subnet_sees_the_ones_before_it_in_the_same_request():
     cluster = make_cluster()
     first = make_network(cluster, "underlay-1", net_id=0)
     second = make_network(cluster, "underlay-2", net_id=0)
-    with shared_planned_states():
-        save_new_subnet(slice_of(first, "a", "10.0.0.10", "10.0.0.20"))
-        with pytest.raises(HybridnetDenied) as error:
-            save_new_subnet(slice_of(second, "b", "10.0.0.30", "10.0.0.40"))
+    with pytest.raises(HybridnetDenied) as error:
+        save_new_subnets(
+            [
+                slice_of(first, "a", "10.0.0.10", "10.0.0.20"),
+                slice_of(second, "b", "10.0.0.30", "10.0.0.40"),
+            ]
+        )
+    assert error.value.rule == "S-12"
+    assert not Subnet.objects.exists()
+
+
+def test_a_new_subnet_is_reviewed_against_a_stored_one_it_nests_with():
+    cluster = make_cluster()
+    first = make_network(cluster, "underlay-1", net_id=0)
+    second = make_network(cluster, "underlay-2", net_id=0)
+    save_new_subnet(slice_of(first, "a", "10.0.0.10", "10.0.0.20"))
+    with pytest.raises(HybridnetDenied) as error:
+        save_new_subnet(slice_of(second, "b", "10.0.0.30", "10.0.0.40"))
     assert error.value.rule == "S-12"
 
 
-def test_shared_state_reads_the_cluster_once_not_per_subnet():
+def test_the_review_reads_only_the_subnets_a_new_one_nests_with():
+    cluster = make_cluster()
+    overlay = make_network(cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+    save_new_subnets([block(overlay, index) for index in range(40)])
+    wide = Subnet(network=overlay, name="wide", cidr="100.64.128.0/17")
+    save_new_subnet(wide)
+
+    def state_of(new: Subnet):
+        new.full_clean(validate_unique=False)
+        return states_for_new_subnets([new])[cluster.pk]
+
+    def state_subnets(new: Subnet) -> list[str]:
+        return list(state_of(new).subnets)
+
+    assert state_subnets(Subnet(network=overlay, name="far", cidr="100.64.100.0/24")) == []
+    assert state_subnets(Subnet(network=overlay, name="in-3", cidr="100.64.3.128/25")) == [
+        "block-3"
+    ]
+    assert state_subnets(Subnet(network=overlay, name="in-wide", cidr="100.64.200.0/24")) == [
+        "wide"
+    ]
+    # The state's Networks are all there, whatever the subnets.
+    assert list(state_of(block(overlay, 99)).networks) == ["init"]
+
+
+def test_a_bulk_create_reads_the_cluster_once_not_per_subnet():
     overlay = make_network(make_cluster(), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
 
-    def queries_per_subnet(first: int, count: int) -> float:
-        with CaptureQueriesContext(connection) as context, shared_planned_states():
-            for index in range(first, first + count):
-                new_block(overlay, index)
-        return len(context.captured_queries) / count
+    def queries(first: int, count: int) -> int:
+        with CaptureQueriesContext(connection) as context:
+            save_new_subnets([block(overlay, index) for index in range(first, first + count)])
+        return len(context.captured_queries)
 
-    few, many = queries_per_subnet(0, 5), queries_per_subnet(5, 40)
-    # Building the state once costs a handful of queries; each further subnet a fixed few.
-    assert many < few
+    assert queries(0, 5) == queries(5, 40)
     assert Subnet.objects.count() == 45

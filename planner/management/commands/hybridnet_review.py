@@ -21,15 +21,18 @@ def read_objects(path: str) -> list[dict[str, Any]]:
     try:
         return load_objects(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise CommandError(f"cannot read {path}: {error.strerror or error}",
-                           returncode=EXIT_UNREADABLE) from None
+        raise CommandError(
+            f"cannot read {path}: {error.strerror or error}", returncode=EXIT_UNREADABLE
+        ) from None
     except (ReviewInputError, UnicodeDecodeError) as error:
         raise CommandError(f"{path}: {error}", returncode=EXIT_UNREADABLE) from None
 
 
 class Command(BaseCommand):
-    help = ("Check Networks/Subnets as Hybridnet's admission webhook would, against a cluster "
-            "state. Exit 0 when all are allowed, 1 when any is denied, 2 on unreadable input.")
+    help = (
+        "Check Networks/Subnets as Hybridnet's admission webhook would, against a cluster "
+        "state. Exit 0 when all are allowed, 1 when any is denied, 2 on unreadable input."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--state", required=True, help="objects already in the cluster")
@@ -57,5 +60,6 @@ class Command(BaseCommand):
                 line += f"  {item['message']}"
             self.stdout.write(line)
             for finding in item["planner"]:
-                self.stdout.write(f"    planner {finding['level']}  {finding['code']}  "
-                                  f"{finding['message']}")
+                self.stdout.write(
+                    f"    planner {finding['level']}  {finding['code']}  {finding['message']}"
+                )

@@ -29,12 +29,14 @@ class Command(BaseCommand):
         for name, families in document["networks"].items():
             for family in ("IPv4", "IPv6"):
                 rows.append(("Network", name, family, *self._counts(families[family])))
-            rows.append(("Network", name, "DualStack", "", "",
-                         str(families["DualStack"]["available"])))
+            rows.append(
+                ("Network", name, "DualStack", "", "", str(families["DualStack"]["available"]))
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
-            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-                              .rstrip())
+            self.stdout.write(
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
 
     @staticmethod
     def _counts(counts: dict[str, int]) -> tuple[str, str, str]:
