@@ -105,5 +105,21 @@ def test_a_forged_forwarded_for_does_not_escape_the_token_rate(user, tiny_token_
 
 def test_the_schema_documents_the_token_rate():
     operation = SchemaGenerator().get_schema(public=True)["paths"]["/api/auth/token/"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "429"}
+    assert set(operation["responses"]) == {"200", "400", "429", "503"}
     assert "Retry-After" in operation["responses"]["429"]["headers"]
+
+
+# Nothing listens on port 1 of the loopback: the cache's connection is refused at once.
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+
+
+def test_no_attempt_passes_uncounted_when_the_counter_is_down(user, settings):
+    settings.CACHES = UNREACHABLE_CACHE
+    refused = attempt(PASSWORD)
+    assert refused.status_code == 503
+    assert "cannot be counted" in refused.json()["detail"]
