@@ -19,6 +19,14 @@ def cidr_blocks(start: int, end: int, bits: int) -> Iterator[tuple[int, int]]:
         start += size
 
 
+def ancestors(first: int, prefixlen: int, bits: int) -> Iterator[tuple[int, int]]:
+    """The blocks strictly containing the /prefixlen block at `first`, as (first, prefixlen),
+    widest first: a CIDR is aligned, so these are the only blocks that start at or below it
+    and reach past its start."""
+    for length in range(prefixlen):
+        yield first & ~((1 << (bits - length)) - 1), length
+
+
 def largest_block(free: Iterable[Interval], bits: int) -> tuple[int, int] | None:
     """The largest aligned block inside any of the free intervals (the lowest on ties), as
     (first, prefixlen), or None when nothing is free."""

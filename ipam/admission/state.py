@@ -15,6 +15,7 @@ from typing import Any
 
 from ipam.addresses import Cidr, try_parse_cidr
 from ipam.allocatable import SubnetWindow, try_canonicalize
+from ipam.blocks import ancestors
 from ipam.constants import FAMILY_BITS, Kind
 from ipam.spec import AddressRange, IPInstanceSpec, NetworkSpec, NodeSpec, SubnetSpec
 
@@ -174,8 +175,7 @@ class ClusterState:
         """Subnets whose CIDR contains, equals or lies inside `cidr`, in list order. These are
         the only ones S-11, S-12 and S-13 can deny on: CIDR blocks never partially overlap."""
         names: set[str] = set()
-        for prefixlen in range(cidr.prefixlen):  # strict ancestors
-            block = cidr.first & ~((1 << (FAMILY_BITS[cidr.family] - prefixlen)) - 1)
+        for block, prefixlen in ancestors(cidr.first, cidr.prefixlen, FAMILY_BITS[cidr.family]):
             names |= self._by_block.get((cidr.family, block, prefixlen), set())
         firsts = self._firsts.get(cidr.family, [])
         lo, hi = bisect_left(firsts, cidr.first), bisect_right(firsts, cidr.last)

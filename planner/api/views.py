@@ -36,10 +36,10 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
-from planner.services.carving import NODE_ADDRESSES, carve_pool, carve_segment
+from planner.services.carving import carve_pool, carve_segment
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
-from planner.services.space import pool_free, segment_free
+from planner.services.space import node_address_rows, pool_free, segment_free
 from planner.services.subnets import delete_subnet
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]
@@ -48,7 +48,7 @@ ANY_LOOKUP = "[^/]+"
 # What utilization reads of a segment's or pool's subnets: their last observed status.
 OBSERVED_SUBNETS = Prefetch("subnets", queryset=Subnet.objects.with_observed_status())
 # What a subnet's drift reads of its segment: the node addresses, nothing else of the nodes.
-SEGMENT_NODE_ADDRESSES = Prefetch("segment__nodes", queryset=NODE_ADDRESSES.queryset)
+SEGMENT_NODE_ADDRESSES = Prefetch("segment__nodes", queryset=node_address_rows())
 
 
 class PlannerModelViewSet(ModelViewSet):

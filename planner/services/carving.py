@@ -22,11 +22,12 @@ from planner.choices import (
     PoolPurposeChoices,
     ReservationKindChoices,
 )
-from planner.models import AddressPool, Network, Node, NodeSegment, Subnet
-from planner.querysets import first_overlapping
+from planner.models import AddressPool, Network, NodeSegment, Subnet
+from planner.querysets import WINDOW_FIELDS, first_overlapping
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import (
     largest_free,
+    node_address_rows,
     pool_range,
     pool_taken,
     reservations,
@@ -37,8 +38,6 @@ from planner.services.space import (
 )
 from planner.services.subnets import save_new_subnet
 
-# A segment's nodes as carving reads them: their addresses only.
-NODE_ADDRESSES = Prefetch("nodes", queryset=Node.objects.only("id", "segment_id", "ip_key"))
 # S-10: the smallest subnets IPAM allocates from; S-9: the largest whose default start..end
 # stays within 65536 addresses (a /16 holds 65534, a /112 65535).
 SMALLEST_BLOCK_PREFIX = {4: 30, 6: 126}
@@ -117,8 +116,7 @@ def _explicit_window(segment: NodeSegment, start: str, end: str) -> tuple[int, i
         segment.family,
         address_key(segment.family, first),
         address_key(segment.family, last),
-        "window_first_key",
-        "window_last_key",
+        *WINDOW_FIELDS,
     )
     if clash is not None:
         raise PlanConflictError(
@@ -178,7 +176,7 @@ def carve_segment(
     # Locked, with what the carve reads of it more than once: node addresses, reservations.
     segment = (
         NodeSegment.objects.select_for_update()
-        .prefetch_related(NODE_ADDRESSES, "reservations")
+        .prefetch_related(Prefetch("nodes", queryset=node_address_rows()), "reservations")
         .get(pk=segment.pk)
     )
     _check_segment_network(network, segment)

@@ -15,11 +15,12 @@ from django.db.models import QuerySet
 
 from ipam.addresses import int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
+from ipam.blocks import ancestors
 from ipam.constants import FAMILY_BITS
 from ipam.intervals import Interval, IntervalSet, gaps
 from planner.addressing import address_key, key_value, parse_address
 from planner.choices import ReservationKindChoices
-from planner.models import AddressPool, NodeSegment, Subnet
+from planner.models import AddressPool, Node, NodeSegment, Subnet
 from planner.querysets import WINDOW_FIELDS, ranges_in_order, reaching_in, window_range
 
 
@@ -38,6 +39,13 @@ def ranges_of(rows: QuerySet, first_field: str, last_field: str) -> IntervalSet:
     """All the rows' ranges at once: for the small sets (reservations)."""
     keys = rows.order_by(first_field).values_list(first_field, last_field)
     return IntervalSet.from_sorted((key_value(first), key_value(last)) for first, last in keys)
+
+
+def instance_ranges(rows, first_field: str, last_field: str) -> IntervalSet:
+    """The ranges of rows already read (prefetched), from their key attributes."""
+    return IntervalSet(
+        (key_value(getattr(row, first_field)), key_value(getattr(row, last_field))) for row in rows
+    )
 
 
 def free_intervals(
@@ -62,12 +70,14 @@ def _prefetched(parent: NodeSegment | AddressPool, relation: str) -> bool:
 def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
     """The parent's reservations of `kind`: from what a list prefetched, else one query."""
     if _prefetched(parent, "reservations"):
-        return IntervalSet(
-            (key_value(row.start_key), key_value(row.end_key))
-            for row in parent.reservations.all()
-            if row.kind == kind
-        )
+        rows = [row for row in parent.reservations.all() if row.kind == kind]
+        return instance_ranges(rows, "start_key", "end_key")
     return ranges_of(parent.reservations.filter(kind=kind), "start_key", "end_key")
+
+
+def node_address_rows() -> QuerySet:
+    """What node_addresses reads of prefetched nodes: their addresses only."""
+    return Node.objects.only("id", "segment_id", "ip_key")
 
 
 def node_addresses(segment: NodeSegment) -> IntervalSet:
@@ -136,20 +146,17 @@ def _supernet_keys(pool: AddressPool) -> list[bytes]:
     """Where a CIDR that starts below the pool but reaches into it would start: a CIDR is
     aligned, so it can only be a supernet of the pool."""
     lo = key_value(pool.first_key)
-    bits = FAMILY_BITS[pool.family]
-    starts = {
-        lo & ~((1 << (bits - prefixlen)) - 1) for prefixlen in range(pool.parsed_cidr.prefixlen)
-    }
-    return [address_key(pool.family, start) for start in sorted(starts) if start < lo]
+    blocks = ancestors(lo, pool.parsed_cidr.prefixlen, FAMILY_BITS[pool.family])
+    starts = {start for start, _ in blocks if start < lo}
+    return [address_key(pool.family, start) for start in sorted(starts)]
 
 
 def _blocks_in_order(pool: AddressPool) -> Iterator[Interval]:
     """CIDRs of every cluster's Subnets lying in the pool, lowest first."""
     subnets = Subnet.objects.filter(family=pool.family)
     supernets = subnets.filter(first_key__in=_supernet_keys(pool), last_key__gte=pool.first_key)
-    reaching_in = ranges_of(supernets, "first_key", "last_key")
     inside = ranges_in_order(subnets, "first_key", "last_key", pool.first_key, pool.last_key)
-    return chain(reaching_in, inside)
+    return chain(ranges_of(supernets, "first_key", "last_key"), inside)
 
 
 def pool_taken(pool: AddressPool) -> Iterator[Interval]:

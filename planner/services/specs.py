@@ -71,7 +71,6 @@ def ipinstance_spec(observed: ObservedIPInstance) -> IPInstanceSpec:
 def planned_state(
     cluster: Cluster,
     *,
-    without_subnet: Subnet | None = None,
     with_ipinstances: bool = True,
     with_nodes: bool = True,
     subnets_where: Q | None = None,
@@ -80,8 +79,7 @@ def planned_state(
     Networks (with the planned nodes their selectors match), Subnets and Nodes, and the
     IPInstances last observed. A review that no rule of which reads IPInstances or Nodes
     leaves them out (`with_ipinstances`, `with_nodes`), and one that reads only some Subnets
-    reads only those (`subnets_where`). `without_subnet` leaves one Subnet out, to review it
-    against the rest."""
+    reads only those (`subnets_where`)."""
     nodes = [node_spec(node) for node in cluster.nodes.all()] if with_nodes else []
     planned_networks = list(cluster.networks.all())
     networks = []
@@ -89,7 +87,7 @@ def planned_state(
         members = [node.name for node in nodes if node.matches(network.node_selector)]
         networks.append(network_spec(network, members if network.node_selector else ()))
     names = {network.pk: network.name for network in planned_networks}
-    subnets = cluster.subnets.exclude(pk=getattr(without_subnet, "pk", None))
+    subnets = cluster.subnets.all()
     if subnets_where is not None:
         subnets = subnets.filter(subnets_where)
     subnets = subnets.order_by("pk")

@@ -7,10 +7,15 @@ number of queries, and counts with interval arithmetic, never by listing address
 from dataclasses import dataclass
 
 from ipam.intervals import IntervalSet
-from planner.addressing import key_value
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, NodeSegment, Subnet
-from planner.services.space import pool_range, reservations, segment_fixed, segment_usable
+from planner.services.space import (
+    instance_ranges,
+    pool_range,
+    reservations,
+    segment_fixed,
+    segment_usable,
+)
 
 PERCENT = 100
 
@@ -28,12 +33,6 @@ class Utilization:
         return round(PERCENT * self.planned / usable, 2) if usable > 0 else 0.0
 
 
-def _intervals(rows, first: str, last: str) -> IntervalSet:
-    return IntervalSet(
-        (key_value(getattr(row, first)), key_value(getattr(row, last))) for row in rows
-    )
-
-
 def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: IntervalSet) -> Utilization:
     whole = IntervalSet([(lo, hi)])
     fixed, planned = fixed.intersect(whole), planned.intersect(whole).subtract(fixed)
@@ -43,13 +42,13 @@ def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: IntervalSet) -> Ut
 
 def segment_utilization(segment: NodeSegment) -> Utilization:
     lo, hi = segment_usable(segment)
-    slices = _intervals(segment.subnets.all(), "window_first_key", "window_last_key")
+    slices = instance_ranges(segment.subnets.all(), "window_first_key", "window_last_key")
     return _summarise(lo, hi, segment_fixed(segment), slices)
 
 
 def pool_utilization(pool: AddressPool) -> Utilization:
     lo, hi = pool_range(pool)
-    blocks = _intervals(pool.subnets.all(), "first_key", "last_key")
+    blocks = instance_ranges(pool.subnets.all(), "first_key", "last_key")
     infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
     return _summarise(lo, hi, infrastructure, blocks)
 

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipam.blocks import cidr_blocks, largest_block
+from ipam.blocks import ancestors, cidr_blocks, largest_block
 
 BITS = 32
 
@@ -42,3 +42,14 @@ def test_blocks_cover_exactly_and_are_aligned(start, length):
         cursor = first + size
     assert cursor == end + 1
     assert len(blocks) <= 2 * BITS
+
+
+def test_ancestors_are_the_aligned_blocks_that_contain_a_block():
+    # 10.1.0.0/16 lies in 10.0.0.0/15, 10.0.0.0/14, ... 0.0.0.0/0.
+    first = 0x0A010000
+    found = list(ancestors(first, 16, 32))
+    assert len(found) == 16
+    assert found[0] == (0, 0)
+    assert found[-1] == (0x0A000000, 15)
+    assert all(start <= first < start + (1 << (32 - length)) for start, length in found)
+    assert list(ancestors(first, 0, 32)) == []
