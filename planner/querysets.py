@@ -97,12 +97,15 @@ class SubnetQuerySet(models.QuerySet):
             observed_at=Subquery(status.values("observed_at")[:1]),
         )
 
-    def conflicts_with(self, subnets: list) -> dict[int, ValidationError]:
+    def conflicts_with(self, subnets: list, *, windows: bool = True) -> dict[int, ValidationError]:
         """Which of `subnets` (new or changed, not saved yet) take a name their cluster already
-        uses, or a window overlapping another Subnet's (stored, or earlier in the list), by
-        index: a few queries per address family, however many subnets there are."""
+        uses, or (unless `windows` is false) a window overlapping another Subnet's (stored, or
+        earlier in the list), by index: a few queries per address family, however many
+        subnets there are."""
         others = self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
         errors = self._names_taken(others, subnets)
+        if not windows:
+            return errors
         by_family = defaultdict(list)
         for index, subnet in enumerate(subnets):
             if index not in errors:

@@ -116,7 +116,7 @@ class CarvingViewSetMixin:
         summary="Carve a new Subnet out of this address space",
         responses={status.HTTP_201_CREATED: api.SubnetSerializer},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filter_backends=[])
     def carve(self, request: Request, pk: str | None = None) -> Response:
         space = self.get_object()
         params = self.get_serializer(data=request.data)

@@ -203,7 +203,7 @@ def carve_segment(
         net_id=segment.vlan_id,
         description=description,
     )
-    return save_new_subnet(subnet)
+    return save_new_subnet(subnet, placed=True)
 
 
 # -- pools -------------------------------------------------------------------------------------
@@ -260,4 +260,4 @@ def carve_pool(
         ),
         description=description,
     )
-    return save_new_subnet(subnet)
+    return save_new_subnet(subnet, placed=True)

@@ -30,19 +30,23 @@ IMMUTABLE_SUBNET_FIELDS = (
 )
 
 
-def save_new_subnet(subnet: Subnet) -> Subnet:
+def save_new_subnet(subnet: Subnet, *, placed: bool = False) -> Subnet:
     """Validate, review against the cluster's planned state, and store a new Subnet."""
     try:
-        return save_new_subnets([subnet])[0]
+        return save_new_subnets([subnet], placed=placed)[0]
     except BulkValidationError as error:
         raise error.errors[0] from None
 
 
-def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
+def save_new_subnets(subnets: list[Subnet], *, placed: bool = False) -> list[Subnet]:
     """Validate, review and store new Subnets, every one or none (BulkValidationError names
     each invalid one by index). The checks against stored Subnets and the insert take a few
     queries in all, not a few per subnet; each is reviewed against its cluster's planned
-    state with the ones before it."""
+    state with the ones before it.
+
+    `placed`: a carve chose the windows from the free space while holding its space's row
+    lock, so no stored window can overlap them and that check is skipped; the exclusion
+    constraint still stops a writer that took no lock."""
     errors = {}
     for index, subnet in enumerate(subnets):
         try:
@@ -51,7 +55,7 @@ def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
-    conflicts = Subnet.objects.conflicts_with(subnets)
+    conflicts = Subnet.objects.conflicts_with(subnets, windows=not placed)
     if conflicts:
         raise BulkValidationError(conflicts)
     check_new_subnets(subnets)

@@ -1,6 +1,7 @@
 """Carving slices out of segments and blocks out of pools, under Hybridnet's rules."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from planner.choices import NetworkTypeChoices, PoolPurposeChoices, ReservationKindChoices
@@ -16,7 +17,7 @@ from planner.services.errors import (
     SubnetInUseError,
 )
 from planner.services.space import pool_free, segment_free
-from planner.services.subnets import delete_subnet, update_subnet
+from planner.services.subnets import delete_subnet, save_new_subnet, update_subnet
 from tests.planner.factories import (
     make_cluster,
     make_network,
@@ -333,3 +334,27 @@ def test_database_refuses_overlapping_windows_even_without_the_services(segment,
     with pytest.raises(IntegrityError, match="subnet_windows_never_overlap"), transaction.atomic():
         rogue.save()
     assert Node.objects.count() == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the backstop is PostgreSQL's")
+def test_a_placed_window_is_not_checked_again_but_the_database_still_refuses_a_clash(
+    segment, underlay
+):
+    """A carve picks its window from the free space under the segment's lock, so saving it
+    skips the stored-window check; a window wrongly said to be placed still fails cleanly."""
+    carve_segment(segment, network=underlay["prod-a"], name="a", size=20)
+    clash = Subnet(
+        network=underlay["prod-b"],
+        segment=segment,
+        name="clash",
+        cidr=segment.cidr,
+        gateway=segment.gateway,
+        start="192.168.56.20",
+        end="192.168.56.30",
+        net_id=0,
+    )
+    with pytest.raises(PlanConflictError, match="concurrent change"), transaction.atomic():
+        save_new_subnet(clash, placed=True)
+    with pytest.raises(ValidationError, match="overlaps"):
+        save_new_subnet(clash)
+    assert Subnet.objects.filter(name="clash").count() == 0
