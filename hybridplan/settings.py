@@ -147,7 +147,7 @@ LOGGING = {
 }
 
 # REST API (planner/api/): signed-in users only, Django model permissions for reads and
-# writes, limit/offset pages of 50 (at most 1,000), JSON in.
+# writes, limit/offset pages of 50 (at most 1,000), JSON in and out.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous client is told 401 with `WWW-Authenticate: Token`.
@@ -156,6 +156,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["planner.api.permissions.PlannerModelPermissions"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "planner.api.renderers.PlannerJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "planner.api.pagination.PlannerPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -86,9 +86,10 @@ class SubnetQuerySet(models.QuerySet):
         from the last pulled Subnet.status of the same cluster and name (None if never)."""
         from planner.models import ObservedSubnetStatus
 
+        # At most one row (unique per cluster and name): no ordering, so no join for it.
         status = ObservedSubnetStatus.objects.filter(
             cluster_id=OuterRef("cluster_id"), subnet_name=OuterRef("name")
-        )
+        ).order_by()
         return self.annotate(
             **{
                 f"observed_{field}": Subquery(status.values(field)[:1])

@@ -279,9 +279,8 @@ class SubnetViewSet(PlannerModelViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "list":
-            # A row shows its relations in brief: read only their names, not whole objects.
-            own = [field.name for field in Subnet._meta.concrete_fields]
-            queryset = queryset.only(*own, *(f"{name}__name" for name in BRIEF_RELATIONS))
+            # The page names its relations in brief (read_brief_names): no objects to join.
+            queryset = queryset.select_related(None)
         return queryset
 
     def delete_instance(self, instance: Subnet) -> None:

@@ -128,6 +128,14 @@ class ListObjectsTests:
             set(self.model.objects.values_list("pk", flat=True)),
         )
 
+    def test_list_shows_each_object_as_its_detail_does(self) -> None:
+        # A page names its relations from one query each, its detail from the objects.
+        self.grant("view")
+        rows = self.client.get(self.list_url()).data["results"]
+        self.assertEqual(len(rows), INITIAL_OBJECTS)
+        for row in rows:
+            self.assertEqual(row, self.client.get(row["url"]).data)
+
     def test_list_query_count_does_not_grow_with_the_page(self) -> None:
         self.grant("view")
         for index in range(INITIAL_OBJECTS, LARGE_PAGE + 1):

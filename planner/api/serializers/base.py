@@ -1,10 +1,12 @@
 """The serializer machinery every planner model shares: brief related objects, model
 validation on save, and all-or-nothing bulk create."""
 
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import Model
@@ -12,6 +14,8 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import Field, SkipField
+from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
@@ -22,6 +26,8 @@ from planner.services.errors import BulkValidationError
 # detail URL templates (detail_url), whose placeholder id is replaced by each object's.
 RELATED_OBJECTS = "related_objects"
 URL_TEMPLATES = "url_templates"
+# ... and the names of the objects a page of rows refers to, by model and id.
+BRIEF_NAMES = "brief_names"
 PK_PLACEHOLDER = "__pk__"
 
 
@@ -85,14 +91,37 @@ class BriefSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True)
 
 
+class BriefObject(NamedTuple):
+    """A related object as far as its brief form goes, from names a list read."""
+
+    model: type[Model]
+    pk: Any
+    name: str
+
+
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
-    """A relation written as the related object's id and read as its brief form.
+    """A relation written as the related object's id and read as its brief form: from the
+    name `with_brief_names` annotated when there is one, else from the related object.
 
     Documented in the schema by `planner.api.schema.BriefRelatedFieldExtension`.
     """
 
     def use_pk_only_optimization(self) -> bool:
         return False
+
+    @cached_property
+    def relation(self) -> models.ForeignKey:
+        return self.parent.Meta.model._meta.get_field(self.source)
+
+    def get_attribute(self, instance: Model) -> Any:
+        # The names a list read for its page (read_brief_names), unless the object is at hand.
+        if not self.relation.is_cached(instance):
+            pk = getattr(instance, self.relation.attname)
+            model = self.relation.related_model
+            names = self.context.get(BRIEF_NAMES, {}).get(model, {})
+            if pk in names:
+                return BriefObject(model, pk, names[pk])
+        return super().get_attribute(instance)
 
     def to_internal_value(self, data: Any) -> Model:
         # A bulk request names the same few objects many times: read each once per request.
@@ -102,19 +131,48 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
             cache[key] = super().to_internal_value(data)
         return cache[key]
 
-    def to_representation(self, value: Model) -> dict[str, Any]:
+    def to_representation(self, value: Model | BriefObject) -> dict[str, Any]:
         # Built by hand, not through BriefSerializer: a list of 1,000 rows renders thousands.
+        model = value.model if isinstance(value, BriefObject) else type(value)
         return {
             "id": value.pk,
             "name": value.name,
-            "url": detail_url(type(value), value.pk, self.context),
+            "url": detail_url(model, value.pk, self.context),
         }
+
+
+def read_brief_names(serializer: serializers.Serializer, rows: list[Model]) -> None:
+    """Read, in one query per relation, the names of the objects `rows` refer to through
+    the serializer's brief relations, unless the rows hold those objects already: a page of
+    rows then names its clusters, networks and segments without building them."""
+    names = serializer.context.setdefault(BRIEF_NAMES, {})
+    for field in serializer._readable_fields:
+        if not isinstance(field, BriefRelatedField):
+            continue
+        relation = field.relation
+        known = names.setdefault(relation.related_model, {})
+        wanted = {
+            pk
+            for row in rows
+            if not relation.is_cached(row)
+            and (pk := getattr(row, relation.attname)) is not None
+            and pk not in known
+        }
+        if wanted:
+            found = relation.related_model._base_manager.filter(pk__in=wanted).order_by()
+            known.update(found.values_list("pk", "name"))
 
 
 class BulkListSerializer(serializers.ListSerializer):
     """Bulk create: every object or none. Errors come back keyed by the failing item's index,
     as DRF reports the items' field validation. A child with a `create_many_service` saves
-    all items in one call; others are saved one by one."""
+    all items in one call; others are saved one by one. Shown, the rows' brief relations
+    are named in a query per relation (read_brief_names)."""
+
+    def to_representation(self, data) -> list[dict[str, Any]]:
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        read_brief_names(self.child, rows)
+        return super().to_representation(rows)
 
     def create(self, validated_data: list[dict[str, Any]]) -> list[Model]:
         create_many = getattr(self.child, "create_many_service", None)
@@ -145,11 +203,35 @@ class DefaultZoneDateTimeField(serializers.DateTimeField):
         super().__init__(default_timezone=timezone.get_default_timezone(), **kwargs)
 
 
+# How a serializer field reads its value from the object: DRF's generic lookup, or a
+# plain getattr for a field that shows one of the model's own columns or relations.
+Getter = Callable[[Model], Any]
+# DRF's own get_attribute: a field that keeps it reads `source_attrs` and nothing else.
+PLAIN_GET_ATTRIBUTE = (Field.get_attribute, RelatedField.get_attribute)
+
+
+def _model_attribute_getter(field: Field, attribute: str) -> Getter:
+    """DRF's get_attribute for a one-step source naming a model column or relation, without
+    its per-call checks (such a value is never a callable): the same value, or the same
+    fallback when the attribute is missing."""
+
+    def get(instance: Model) -> Any:
+        try:
+            return getattr(instance, attribute)
+        except ObjectDoesNotExist:
+            return None
+        except (KeyError, AttributeError):
+            return field.get_attribute(instance)
+
+    return get
+
+
 class PlannerModelSerializer(serializers.ModelSerializer):
     """Relations read as brief objects; saves run the model's full_clean() first.
 
     The model is the single source of validation (address parsing, overlaps, uniqueness);
-    its errors come back as field errors.
+    its errors come back as field errors. Objects are shown as DRF shows them, through a
+    plan of getters built once per serializer: a page of 1,000 subnets reads 23,000 values.
     """
 
     serializer_related_field = BriefRelatedField
@@ -167,6 +249,35 @@ class PlannerModelSerializer(serializers.ModelSerializer):
 
     def build_url_field(self, field_name: str, model_class: type[Model]):
         return self.serializer_url_field, {}
+
+    @cached_property
+    def _representation_plan(self) -> list[tuple[str, Getter, Callable[[Any], Any]]]:
+        model_attributes = {field.name for field in self.Meta.model._meta.concrete_fields}
+        plan = []
+        for field in self._readable_fields:
+            get = field.get_attribute
+            plain = type(field).get_attribute in PLAIN_GET_ATTRIBUTE and not (
+                isinstance(field, RelatedField) and field.use_pk_only_optimization()
+            )
+            if plain and len(field.source_attrs) == 1 and field.source in model_attributes:
+                get = _model_attribute_getter(field, field.source)
+            plan.append((field.field_name, get, field.to_representation))
+        return plan
+
+    def to_representation(self, instance: Model) -> dict[str, Any]:
+        if not isinstance(instance, Model):
+            return super().to_representation(instance)
+        shown = {}
+        for name, get, represent in self._representation_plan:
+            try:
+                value = get(instance)
+            except SkipField:
+                continue
+            if value is None or (value.__class__ is PKOnlyObject and value.pk is None):
+                shown[name] = None
+            else:
+                shown[name] = represent(value)
+        return shown
 
     def create(self, validated_data: dict[str, Any]) -> Model:
         related = self._pop_many_to_many(validated_data)

@@ -1,0 +1,84 @@
+"""How objects become JSON: the serializers' getter plan shows exactly what DRF's generic
+to_representation shows, and the orjson renderer writes what DRF's JSONRenderer would."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from planner.api.renderers import PlannerJSONRenderer
+from planner.api.urls import router
+from planner.models import ObservedSubnetStatus, Subnet
+
+pytestmark = pytest.mark.django_db
+# Objects of each model compared; the demo has fewer of most.
+OBJECTS_COMPARED = 25
+
+
+@pytest.fixture
+def demo_context() -> dict:
+    call_command("load_demo", verbosity=0)
+    subnet = Subnet.objects.first()
+    ObservedSubnetStatus.objects.create(
+        cluster=subnet.cluster,
+        subnet_name=subnet.name,
+        total=10,
+        used=3,
+        available=7,
+        observed_at="2026-11-26T00:00:00Z",
+    )
+    return {"request": Request(APIRequestFactory().get("/api/"))}
+
+
+@pytest.mark.parametrize("prefix, viewset", [(p, v) for p, v, _ in router.registry])
+def test_getter_plan_shows_what_drf_shows(demo_context, prefix, viewset) -> None:
+    serializer = viewset.serializer_class(context=demo_context)
+    objects = list(viewset.queryset.all()[:OBJECTS_COMPARED])
+    if not objects and prefix not in ("ip-instances", "sync-runs"):
+        pytest.fail(f"the demo has no {prefix} to compare")
+    for instance in objects:
+        generic = serializers.Serializer.to_representation(serializer, instance)
+        assert serializer.to_representation(instance) == generic
+
+
+def test_a_page_shows_what_drf_shows(demo_context) -> None:
+    """Rows of a page name their relations from the names read for the page."""
+    from planner.api.views import SubnetViewSet
+
+    rows = list(SubnetViewSet.queryset.select_related(None))
+    page = SubnetViewSet.serializer_class(rows, many=True, context=demo_context).data
+    one_by_one = [
+        serializers.Serializer.to_representation(
+            SubnetViewSet.serializer_class(context=demo_context), subnet
+        )
+        for subnet in SubnetViewSet.queryset.all()
+    ]
+    assert len(page) == len(one_by_one) > 1
+    assert page == one_by_one
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"0": {"name": ["taken"]}, "results": [{"id": 1, "cidr": "fd00::/64"}]},
+        {1: {"name": ["keyed by item index"]}},
+        {"size": 2**80, "percent_planned": 12.5, "name": "ünïcode"},
+        [],
+    ],
+)
+def test_renderer_writes_what_drf_writes(data) -> None:
+    assert json.loads(PlannerJSONRenderer().render(data)) == json.loads(JSONRenderer().render(data))
+
+
+def test_renderer_indents_on_request() -> None:
+    rendered = PlannerJSONRenderer().render(
+        {"a": [1]}, "application/json; indent=2", {"request": None}
+    )
+    assert rendered == JSONRenderer().render(
+        {"a": [1]}, "application/json; indent=2", {"request": None}
+    )
+    assert b"\n  " in rendered
