@@ -3,8 +3,8 @@
 Every operation costs O(n) or O(log n) in the number of intervals, never in the number of
 addresses, so an IPv6 /48 answers as fast as an IPv4 /24.
 
-The search methods (`first_fit`, `first_fit_block`, `iter_free`) read the set as the TAKEN
-addresses and search the gaps between them.
+Free space is searched by `gaps` and `first_fit_in`, over any stream of taken intervals
+sorted by start: an IntervalSet, or rows read from a database in address order.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from itertools import islice
-
-from ipam.constants import FAMILY_BITS
 
 Interval = tuple[int, int]
 
@@ -132,71 +129,6 @@ class IntervalSet:
             if index < len(large._starts) and large._starts[index] <= end:
                 return True
         return False
-
-    # -- searching the gaps (the set is what is taken) ---------------------------------------
-
-    def iter_free(self, lo: int, hi: int, limit: int | None = None) -> Iterator[Interval]:
-        """Lazily yield the maximal free intervals inside [lo, hi], lowest first."""
-        produced = 0
-        cursor = lo
-        index = bisect_left(self._ends, lo)
-        starts, ends = self._starts, self._ends
-        while cursor <= hi and (limit is None or produced < limit):
-            if index < len(starts) and starts[index] <= hi:
-                gap_end = starts[index] - 1
-                next_cursor = ends[index] + 1
-                index += 1
-            else:
-                gap_end, next_cursor = hi, hi + 1
-            if cursor <= gap_end:
-                yield cursor, gap_end
-                produced += 1
-            cursor = max(cursor, next_cursor)
-
-    def free_within(self, lo: int, hi: int) -> IntervalSet:
-        """The complement of the set inside [lo, hi]."""
-        return IntervalSet.from_sorted(self.iter_free(lo, hi))
-
-    def first_fit(self, count: int, lo: int, hi: int) -> int | None:
-        """Lowest start of `count` consecutive free integers inside [lo, hi], or None."""
-        if count < 1:
-            raise ValueError("count must be at least 1")
-        return self._first_gap(lo, hi, count, 0)
-
-    def first_fit_block(
-        self, prefixlen: int, family: int, lo: int | None = None, hi: int | None = None
-    ) -> int | None:
-        """Lowest start of a free, aligned /prefixlen block inside [lo, hi] (default: the
-        whole address space of `family`), or None."""
-        bits = FAMILY_BITS[family]
-        if not 0 <= prefixlen <= bits:
-            raise ValueError(f"prefix length {prefixlen} out of range for {bits}-bit addresses")
-        block = 1 << (bits - prefixlen)
-        lo = 0 if lo is None else lo
-        hi = (1 << bits) - 1 if hi is None else hi
-        return self._first_gap(lo, hi, block, block - 1)
-
-    def _first_gap(self, lo: int, hi: int, size: int, mask: int) -> int | None:
-        """Lowest `a` with a % (mask + 1) == 0 and [a, a + size - 1] free inside [lo, hi].
-
-        A tight loop over consecutive (end, next start) pairs rather than `iter_free`: it
-        is the hot path when 100,000 subnets sit before the first hole."""
-        starts, ends = self._starts, self._ends
-        first, stop = bisect_left(ends, lo), bisect_right(starts, hi)
-        head_end = starts[first] - 1 if first < stop else hi
-        candidate = (lo + mask) & ~mask
-        if candidate + size - 1 <= head_end:
-            return candidate
-        if first >= stop:
-            return None
-        for prev_end, next_start in zip(
-            islice(ends, first, stop - 1), islice(starts, first + 1, stop), strict=True
-        ):
-            candidate = (prev_end + 1 + mask) & ~mask
-            if candidate + size <= next_start:
-                return candidate
-        candidate = (max(lo, ends[stop - 1] + 1) + mask) & ~mask
-        return candidate if candidate + size - 1 <= hi else None
 
 
 def _merge_sorted(intervals: Iterable[Interval]) -> tuple[list[int], list[int]]:

@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipam.constants import IPV4, IPV6
 from ipam.intervals import IntervalSet, first_fit_in, gaps
 
 UNIVERSE = 200  # small enough to compare with explicit sets of integers
@@ -51,38 +50,39 @@ def test_contains_and_largest():
     assert IntervalSet().largest() is None
 
 
+def first_fit(taken: IntervalSet, count: int, lo: int, hi: int, alignment: int = 1):
+    return first_fit_in(gaps(taken, lo, hi), count, alignment)
+
+
 def test_first_fit_examples():
     taken = IntervalSet([(0, 9), (12, 19), (40, 99)])
-    assert taken.first_fit(2, 0, 99) == 10
-    assert taken.first_fit(3, 0, 99) == 20
-    assert taken.first_fit(20, 0, 99) == 20
-    assert taken.first_fit(21, 0, 99) is None
-    assert taken.first_fit(5, 25, 39) == 25
-    assert taken.first_fit(1, 100, 99) is None
+    assert first_fit(taken, 2, 0, 99) == 10
+    assert first_fit(taken, 3, 0, 99) == 20
+    assert first_fit(taken, 20, 0, 99) == 20
+    assert first_fit(taken, 21, 0, 99) is None
+    assert first_fit(taken, 5, 25, 39) == 25
+    assert first_fit(taken, 1, 100, 99) is None
     with pytest.raises(ValueError):
-        taken.first_fit(0, 0, 10)
+        first_fit(taken, 0, 0, 10)
 
 
-def test_iter_free_limit_and_range():
+def test_gaps_within_a_range():
     taken = IntervalSet([(2, 3), (6, 6), (9, 12)])
-    assert list(taken.iter_free(0, 15)) == [(0, 1), (4, 5), (7, 8), (13, 15)]
-    assert list(taken.iter_free(3, 10, limit=2)) == [(4, 5), (7, 8)]
-    assert list(taken.iter_free(9, 12)) == []
+    assert list(gaps(taken, 0, 15)) == [(0, 1), (4, 5), (7, 8), (13, 15)]
+    assert list(gaps(taken, 3, 10)) == [(4, 5), (7, 8)]
+    assert list(gaps(taken, 9, 12)) == []
 
 
-def test_first_fit_block_is_aligned_in_ipv4_and_ipv6():
+def test_aligned_first_fit_in_ipv4_and_ipv6():
     # 10.0.0.0/24 taken up to .70: the first free /26 is 10.0.0.128
     taken = IntervalSet([(0x0A000000, 0x0A000046)])
-    assert taken.first_fit_block(26, IPV4, 0x0A000000, 0x0A0000FF) == 0x0A000080
-    assert taken.first_fit_block(24, IPV4, 0x0A000000, 0x0A0000FF) is None
+    assert first_fit(taken, 64, 0x0A000000, 0x0A0000FF, 64) == 0x0A000080
+    assert first_fit(taken, 256, 0x0A000000, 0x0A0000FF, 256) is None
     # fd00::/48 with the first /64 taken: the second /64 is returned
     pool = 0xFD00 << 112
-    taken6 = IntervalSet([(pool, pool + (1 << 64) - 1)])
-    hi = pool + (1 << 80) - 1
-    assert taken6.first_fit_block(64, IPV6, pool, hi) == pool + (1 << 64)
-    assert IntervalSet().first_fit_block(0, IPV6) == 0
-    with pytest.raises(ValueError):
-        taken.first_fit_block(33, IPV4)
+    block = 1 << 64
+    taken6 = IntervalSet([(pool, pool + block - 1)])
+    assert first_fit(taken6, block, pool, pool + (1 << 80) - 1, block) == pool + block
 
 
 @settings(max_examples=150)
@@ -107,7 +107,7 @@ def test_algebra_matches_python_sets(raw_a, raw_b):
 def test_free_and_taken_partition_the_range(raw, lo, hi):
     lo, hi = min(lo, hi), max(lo, hi)
     taken = IntervalSet(raw)
-    free = as_set(taken.free_within(lo, hi))
+    free = as_set(gaps(taken, lo, hi))
     whole = set(range(lo, hi + 1))
     assert free | (as_set(taken) & whole) == whole
     assert not free & as_set(taken)
@@ -119,7 +119,7 @@ def test_free_and_taken_partition_the_range(raw, lo, hi):
 @given(intervals, st.integers(1, 30), st.integers(0, UNIVERSE - 1), st.integers(0, UNIVERSE))
 def test_first_fit_returns_lowest_fitting_run(raw, count, lo, hi):
     taken_values = expand(raw)
-    found = IntervalSet(raw).first_fit(count, lo, hi)
+    found = first_fit_in(gaps(sorted(raw), lo, hi), count)
     fitting = [
         start
         for start in range(lo, hi - count + 2)
@@ -130,11 +130,11 @@ def test_first_fit_returns_lowest_fitting_run(raw, count, lo, hi):
 
 @settings(max_examples=150)
 @given(intervals, st.integers(0, 7))
-def test_first_fit_block_returns_lowest_aligned_free_block(raw, host_bits):
-    # an 8-bit "family" is emulated by bounding the search to [0, 255] of IPv4
+def test_aligned_first_fit_returns_lowest_aligned_free_block(raw, host_bits):
+    # an 8-bit "family": the search bounded to [0, 255]
     block = 1 << host_bits
     taken_values = expand(raw)
-    found = IntervalSet(raw).first_fit_block(32 - host_bits, IPV4, 0, 255)
+    found = first_fit_in(gaps(sorted(raw), 0, 255), block, block)
     fitting = [
         start
         for start in range(0, 256, block)
@@ -149,7 +149,7 @@ def test_carving_repeatedly_never_hands_out_an_address_twice(requests, raw):
     taken = IntervalSet(raw)
     carved = []
     for count in requests:
-        start = taken.first_fit(count, 0, UNIVERSE - 1)
+        start = first_fit(taken, count, 0, UNIVERSE - 1)
         if start is None:
             continue
         piece = IntervalSet([(start, start + count - 1)])
@@ -163,27 +163,25 @@ def test_carving_repeatedly_never_hands_out_an_address_twice(requests, raw):
 # -- the streaming search: what carving uses on rows read in address order ---------------------
 
 
+def free_runs(taken_values: set[int], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The maximal runs of values in [lo, hi] missing from `taken_values`."""
+    runs: list[tuple[int, int]] = []
+    for value in range(lo, hi + 1):
+        if value in taken_values:
+            continue
+        if runs and runs[-1][1] == value - 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
+
+
 @settings(max_examples=150)
 @given(intervals, st.integers(0, UNIVERSE - 1), st.integers(0, UNIVERSE - 1))
 def test_gaps_of_a_sorted_stream_are_the_free_intervals(raw, lo, hi):
     lo, hi = min(lo, hi), max(lo, hi)
     # Unmerged and overlapping, as rows come from a table: only sorted by start.
-    assert list(gaps(sorted(raw), lo, hi)) == list(IntervalSet(raw).iter_free(lo, hi))
-
-
-@settings(max_examples=150)
-@given(intervals, st.integers(1, 30), st.integers(0, UNIVERSE - 1), st.integers(0, UNIVERSE))
-def test_first_fit_in_the_gaps_matches_first_fit(raw, count, lo, hi):
-    expected = IntervalSet(raw).first_fit(count, lo, hi)
-    assert first_fit_in(gaps(sorted(raw), lo, hi), count) == expected
-
-
-@settings(max_examples=150)
-@given(intervals, st.integers(0, 7))
-def test_aligned_first_fit_in_the_gaps_matches_first_fit_block(raw, host_bits):
-    block = 1 << host_bits
-    expected = IntervalSet(raw).first_fit_block(32 - host_bits, IPV4, 0, 255)
-    assert first_fit_in(gaps(sorted(raw), 0, 255), block, block) == expected
+    assert list(gaps(sorted(raw), lo, hi)) == free_runs(expand(raw), lo, hi)
 
 
 def test_gaps_stop_reading_once_past_the_range():
