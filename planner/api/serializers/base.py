@@ -1,6 +1,7 @@
 """The serializer machinery every planner model shares: brief related objects, model
 validation on save, and all-or-nothing bulk create."""
 
+import inspect
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import cached_property
@@ -204,16 +205,29 @@ class DefaultZoneDateTimeField(serializers.DateTimeField):
 
 
 # How a serializer field reads its value from the object: DRF's generic lookup, or a
-# plain getattr for a field that shows one of the model's own columns or relations.
+# plain getattr where DRF's lookup could only come to the same.
 Getter = Callable[[Model], Any]
 # DRF's own get_attribute: a field that keeps it reads `source_attrs` and nothing else.
 PLAIN_GET_ATTRIBUTE = (Field.get_attribute, RelatedField.get_attribute)
 
 
-def _model_attribute_getter(field: Field, attribute: str) -> Getter:
-    """DRF's get_attribute for a one-step source naming a model column or relation, without
-    its per-call checks (such a value is never a callable): the same value, or the same
-    fallback when the attribute is missing."""
+def _whole_object(instance: Model) -> Model:
+    return instance
+
+
+def _holds_data(model: type[Model], attribute: str) -> bool:
+    """Whether the attribute of a `model` object is data, never a callable DRF would call:
+    a column or relation, an annotation (nothing of that name on the class), or a constant
+    of the class."""
+    if attribute in {field.name for field in model._meta.concrete_fields}:
+        return True
+    found = inspect.getattr_static(model, attribute, None)
+    return not callable(found) and not hasattr(found, "__get__")
+
+
+def _attribute_getter(field: Field, attribute: str) -> Getter:
+    """DRF's get_attribute for a one-step source that holds data, without its per-call checks:
+    the same value, or the same fallback when the attribute is missing."""
 
     def get(instance: Model) -> Any:
         try:
@@ -224,6 +238,17 @@ def _model_attribute_getter(field: Field, attribute: str) -> Getter:
             return field.get_attribute(instance)
 
     return get
+
+
+def _getter(model: type[Model], field: Field) -> Getter:
+    plain = type(field).get_attribute in PLAIN_GET_ATTRIBUTE and not (
+        isinstance(field, RelatedField) and field.use_pk_only_optimization()
+    )
+    if plain and not field.source_attrs:  # source="*"
+        return _whole_object
+    if plain and len(field.source_attrs) == 1 and _holds_data(model, field.source):
+        return _attribute_getter(field, field.source)
+    return field.get_attribute
 
 
 class PlannerModelSerializer(serializers.ModelSerializer):
@@ -252,17 +277,10 @@ class PlannerModelSerializer(serializers.ModelSerializer):
 
     @cached_property
     def _representation_plan(self) -> list[tuple[str, Getter, Callable[[Any], Any]]]:
-        model_attributes = {field.name for field in self.Meta.model._meta.concrete_fields}
-        plan = []
-        for field in self._readable_fields:
-            get = field.get_attribute
-            plain = type(field).get_attribute in PLAIN_GET_ATTRIBUTE and not (
-                isinstance(field, RelatedField) and field.use_pk_only_optimization()
-            )
-            if plain and len(field.source_attrs) == 1 and field.source in model_attributes:
-                get = _model_attribute_getter(field, field.source)
-            plan.append((field.field_name, get, field.to_representation))
-        return plan
+        return [
+            (field.field_name, _getter(self.Meta.model, field), field.to_representation)
+            for field in self._readable_fields
+        ]
 
     def to_representation(self, instance: Model) -> dict[str, Any]:
         if not isinstance(instance, Model):
