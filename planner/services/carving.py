@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from ipam.addresses import int_to_text
 from ipam.blocks import largest_block
 from ipam.constants import FAMILY_BITS, IPV6, MAX_SUBNET_CAPACITY
-from ipam.intervals import IntervalSet, first_fit_in, gaps
+from ipam.intervals import IntervalSet, gaps
 from planner.addressing import address_key, parse_address
 from planner.choices import (
     NetworkModeChoices,
@@ -26,6 +26,7 @@ from planner.models import AddressPool, Network, NodeSegment, Subnet
 from planner.querysets import WINDOW_FIELDS, first_overlapping
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import (
+    first_fit,
     largest_free,
     node_address_rows,
     pool_range,
@@ -72,7 +73,7 @@ def _window_by_size(segment: NodeSegment, size: int) -> tuple[int, int]:
     if not 1 <= size <= MAX_SUBNET_CAPACITY:
         raise PlannerRejected(f"size must be 1..{MAX_SUBNET_CAPACITY}", field="size")
     lo, hi = segment_usable(segment)
-    first = first_fit_in(gaps(segment_taken(segment), lo, hi), size)
+    first = first_fit(segment, lambda floor: segment_taken(segment, floor), lo, hi, size)
     if first is None:
         largest = largest_free(segment_taken(segment), lo, hi)
         free = (
@@ -240,7 +241,7 @@ def carve_pool(
     _check_pool_request(pool, network, prefixlen)
     lo, hi = pool_range(pool)
     block = 1 << (FAMILY_BITS[pool.family] - prefixlen)
-    first = first_fit_in(gaps(pool_taken(pool), lo, hi), block, block)
+    first = first_fit(pool, lambda floor: pool_taken(pool, floor), lo, hi, block, block)
     if first is None:
         best = largest_block(gaps(pool_taken(pool), lo, hi), FAMILY_BITS[pool.family])
         detail = (

@@ -7,17 +7,18 @@ the small sets (node IPs, reservations, the gateway) are read whole.
 """
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from ipam.addresses import int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
 from ipam.blocks import ancestors
 from ipam.constants import FAMILY_BITS
-from ipam.intervals import Interval, IntervalSet, gaps
+from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
 from planner.addressing import address_key, key_value, parse_address
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, Node, NodeSegment, Subnet
@@ -117,22 +118,29 @@ def segment_fixed(segment: NodeSegment) -> IntervalSet:
     return segment_excluded(segment).union(segment_gateway(segment))
 
 
-def _slices_in_order(segment: NodeSegment) -> Iterator[Interval]:
-    """Windows lying in the segment, lowest first (windows never overlap one another)."""
+def _slices_in_order(segment: NodeSegment, floor: int) -> Iterator[Interval]:
+    """Windows lying in the segment from `floor` on, lowest first (windows never overlap one
+    another, so only the one starting highest below `floor` can reach it)."""
     windows = Subnet.objects.filter(family=segment.family)
-    below = reaching_in(windows, *WINDOW_FIELDS, segment.first_key)
-    inside = ranges_in_order(windows, *WINDOW_FIELDS, segment.first_key, segment.last_key)
+    floor_key = address_key(segment.family, floor)
+    below = reaching_in(windows, *WINDOW_FIELDS, floor_key)
+    inside = ranges_in_order(windows, *WINDOW_FIELDS, floor_key, segment.last_key)
     return chain([] if below is None else [window_range(below)], inside)
 
 
-def segment_taken(segment: NodeSegment) -> Iterator[Interval]:
-    """Slices, node IPs, infrastructure reservations and the gateway, in address order."""
-    return heapq.merge(_slices_in_order(segment), segment_fixed(segment))
+def segment_taken(segment: NodeSegment, floor: int | None = None) -> Iterator[Interval]:
+    """Slices, node IPs, infrastructure reservations and the gateway, in address order; read
+    from `floor` on (everything below it is taken), by default from the bottom."""
+    lo, _ = segment_usable(segment)
+    floor = lo if floor is None else floor
+    slices = chain(_taken_below(lo, floor), _slices_in_order(segment, floor))
+    return heapq.merge(slices, segment_fixed(segment))
 
 
 def segment_free(segment: NodeSegment, limit: int) -> list[FreeInterval]:
     lo, hi = segment_usable(segment)
-    return free_intervals(segment.family, segment_taken(segment), lo, hi, limit)
+    floor = search_floor(segment, lo)
+    return free_intervals(segment.family, segment_taken(segment, floor), floor, hi, limit)
 
 
 # -- address pools -------------------------------------------------------------------------------
@@ -142,29 +150,83 @@ def pool_range(pool: AddressPool) -> Interval:
     return key_value(pool.first_key), key_value(pool.last_key)
 
 
-def _supernet_keys(pool: AddressPool) -> list[bytes]:
-    """Where a CIDR that starts below the pool but reaches into it would start: a CIDR is
-    aligned, so it can only be a supernet of the pool."""
-    lo = key_value(pool.first_key)
-    blocks = ancestors(lo, pool.parsed_cidr.prefixlen, FAMILY_BITS[pool.family])
-    starts = {start for start, _ in blocks if start < lo}
-    return [address_key(pool.family, start) for start in sorted(starts)]
+def _containing_keys(family: int, address: int) -> list[bytes]:
+    """Where a CIDR that starts below `address` but reaches it would start: a CIDR is
+    aligned, so it can only be one of the blocks containing the address."""
+    bits = FAMILY_BITS[family]
+    starts = {start for start, _ in ancestors(address, bits, bits) if start < address}
+    return [address_key(family, start) for start in sorted(starts)]
 
 
-def _blocks_in_order(pool: AddressPool) -> Iterator[Interval]:
-    """CIDRs of every cluster's Subnets lying in the pool, lowest first."""
+def _blocks_in_order(pool: AddressPool, floor: int) -> Iterator[Interval]:
+    """CIDRs of every cluster's Subnets lying in the pool from `floor` on, lowest first."""
     subnets = Subnet.objects.filter(family=pool.family)
-    supernets = subnets.filter(first_key__in=_supernet_keys(pool), last_key__gte=pool.first_key)
-    inside = ranges_in_order(subnets, "first_key", "last_key", pool.first_key, pool.last_key)
-    return chain(ranges_of(supernets, "first_key", "last_key"), inside)
+    floor_key = address_key(pool.family, floor)
+    reaching = subnets.filter(
+        first_key__in=_containing_keys(pool.family, floor), last_key__gte=floor_key
+    )
+    inside = ranges_in_order(subnets, "first_key", "last_key", floor_key, pool.last_key)
+    return chain(ranges_of(reaching, "first_key", "last_key"), inside)
 
 
-def pool_taken(pool: AddressPool) -> Iterator[Interval]:
-    """Blocks and infrastructure reservations, in address order."""
+def pool_taken(pool: AddressPool, floor: int | None = None) -> Iterator[Interval]:
+    """Blocks and infrastructure reservations, in address order; read from `floor` on
+    (everything below it is taken), by default from the bottom."""
+    lo, _ = pool_range(pool)
+    floor = lo if floor is None else floor
     infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
-    return heapq.merge(_blocks_in_order(pool), infrastructure)
+    blocks = chain(_taken_below(lo, floor), _blocks_in_order(pool, floor))
+    return heapq.merge(blocks, infrastructure)
 
 
 def pool_free(pool: AddressPool, limit: int) -> list[FreeInterval]:
     lo, hi = pool_range(pool)
-    return free_intervals(pool.family, pool_taken(pool), lo, hi, limit)
+    floor = search_floor(pool, lo)
+    return free_intervals(pool.family, pool_taken(pool, floor), floor, hi, limit)
+
+
+# -- where first fit starts ----------------------------------------------------------------------
+
+
+def _keeps_hints() -> bool:
+    """Hints are kept where the triggers that reset them exist (migration 0007)."""
+    return connection.vendor == "postgresql"
+
+
+def _taken_below(lo: int, floor: int) -> list[Interval]:
+    return [(lo, floor - 1)] if floor > lo else []
+
+
+def search_floor(space: NodeSegment | AddressPool, lo: int) -> int:
+    """Where a search of the space for free addresses starts: everything below is taken."""
+    if space.free_from_key is None or not _keeps_hints():
+        return lo
+    return max(lo, key_value(space.free_from_key))
+
+
+def first_fit(
+    space: NodeSegment | AddressPool,
+    taken: Callable[[int], Iterator[Interval]],
+    lo: int,
+    hi: int,
+    size: int,
+    alignment: int = 1,
+) -> int | None:
+    """The lowest start of `size` free addresses (a multiple of `alignment`) in [lo, hi],
+    searched from the space's hint, which is then raised past what the new subnet will take.
+    `taken(floor)` streams what is taken from `floor` on. The caller holds the space's lock
+    and stores the subnet in the same transaction."""
+    floor = search_floor(space, lo)
+    free = gaps(taken(floor), floor, hi)
+    lowest_gap = next(free, None)
+    if lowest_gap is None:
+        return None
+    first = first_fit_in(chain([lowest_gap], free), size, alignment)
+    if first is None or not _keeps_hints():
+        return first
+    still_free = first + size if first == lowest_gap[0] else lowest_gap[0]
+    if still_free != floor:
+        type(space).objects.filter(pk=space.pk).update(
+            free_from_key=address_key(space.family, still_free)
+        )
+    return first

@@ -10,12 +10,14 @@ from hypothesis.extra.django import TestCase
 
 from ipam.admission import review_subnet_create
 from ipam.allocatable import total
+from ipam.intervals import first_fit_in, gaps
 from ipam.planner_checks import ERROR, check_subnet
 from planner.addressing import key_value
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
-from planner.models import Reservation, Subnet
+from planner.models import NodeSegment, Reservation, Subnet
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
+from planner.services.space import pool_range, pool_taken, segment_taken, segment_usable
 from planner.services.specs import planned_state, subnet_spec
 from planner.services.subnets import delete_subnet
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
@@ -56,6 +58,11 @@ class CarvingPropertyTest(TestCase):
                 make_network(cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
             )
 
+    @staticmethod
+    def lowest_fit(taken, lo: int, hi: int, size: int, alignment: int) -> int | None:
+        """First fit read from the bottom of the space, whatever its hint says."""
+        return first_fit_in(gaps(taken, lo, hi), size, alignment)
+
     def apply(self, step: int, operation: tuple) -> None:
         kind, *args = operation
         name = f"s{step}"
@@ -66,11 +73,23 @@ class CarvingPropertyTest(TestCase):
             return
         cluster = args[0]
         if kind == "block":
-            carve_pool(self.pool, network=self.overlay[cluster], name=name, prefixlen=args[1])
+            block = 1 << (32 - args[1])
+            lowest = self.lowest_fit(pool_taken(self.pool), *pool_range(self.pool), block, block)
+            subnet = carve_pool(
+                self.pool, network=self.overlay[cluster], name=name, prefixlen=args[1]
+            )
+            # First fit searched from the pool's hint is first fit from the bottom.
+            assert key_value(subnet.first_key) == lowest
             return
         if kind == "size":
-            extra = {"size": args[1]}
-        elif kind == "largest":
+            segment = NodeSegment.objects.get(pk=self.segment.pk)
+            lowest = self.lowest_fit(segment_taken(segment), *segment_usable(segment), args[1], 1)
+            subnet = carve_segment(
+                self.segment, network=self.underlay[cluster], name=name, size=args[1]
+            )
+            assert key_value(subnet.window_first_key) == lowest
+            return
+        if kind == "largest":
             extra = {"largest": True}
         else:
             last = min(args[1] + args[2], 255)

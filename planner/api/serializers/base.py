@@ -4,7 +4,7 @@ validation on save, and all-or-nothing bulk create."""
 import inspect
 from collections.abc import Callable
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
@@ -215,6 +215,7 @@ def _whole_object(instance: Model) -> Model:
     return instance
 
 
+@cache
 def _holds_data(model: type[Model], attribute: str) -> bool:
     """Whether the attribute of a `model` object is data, never a callable DRF would call:
     a column or relation, an annotation (nothing of that name on the class), or a constant
