@@ -225,7 +225,8 @@ def first_fit(
     if first is None or not _keeps_hints():
         return first
     still_free = first + size if first == lowest_gap[0] else lowest_gap[0]
-    if still_free != floor:
+    # Past `hi` (the space is now full) may lie past the family's last address: keep `floor`.
+    if floor != still_free <= hi:
         type(space).objects.filter(pk=space.pk).update(
             free_from_key=address_key(space.family, still_free)
         )

@@ -146,3 +146,11 @@ def test_free_intervals_start_at_the_hint_and_lose_nothing(segment, underlay, sl
 
     listed = segment_free(NodeSegment.objects.get(pk=segment.pk), limit=5)
     assert [(f.start, f.end) for f in listed] == [("192.168.56.33", "192.168.56.254")]
+
+
+def test_the_last_block_of_the_ipv6_space_fills_it_without_moving_the_hint_past_it():
+    pool = make_pool("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120", name="top")
+    overlay = make_network(make_cluster(), "init", type="Overlay", net_id=4)
+    halves = [carve_pool(pool, network=overlay, name=f"h{i}", prefixlen=121) for i in range(2)]
+    assert [half.cidr for half in halves][-1] == "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff80/121"
+    assert hint(pool) == "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff80"

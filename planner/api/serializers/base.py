@@ -1,5 +1,6 @@
 """The serializer machinery every planner model shares: brief related objects, model
-validation on save, and all-or-nothing bulk create."""
+validation on save, all-or-nothing bulk create, and showing objects through a plan of
+getters."""
 
 import inspect
 from collections.abc import Callable
@@ -102,7 +103,7 @@ class BriefObject(NamedTuple):
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     """A relation written as the related object's id and read as its brief form: from the
-    name `with_brief_names` annotated when there is one, else from the related object.
+    names a list read for its page (read_brief_names), else from the related object.
 
     Documented in the schema by `planner.api.schema.BriefRelatedFieldExtension`.
     """
