@@ -112,6 +112,21 @@ def test_ipv6_text_round_trips_and_agrees_with_rfc5952(value):
     assert text == ipaddress.IPv6Address(value).compressed
 
 
+@settings(max_examples=300)
+@given(st.integers(min_value=0, max_value=(1 << 32) - 1))
+def test_ipv6_text_below_2_to_the_32_is_hex_not_dotted(value):
+    # The C library writes "::1.2.3.4" there; Go and RFC 5952 write "::102:304".
+    assert int_to_text(value, IPV6) == ipaddress.IPv6Address(value).compressed
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(0, "::"), (1, "::1"), (0x10000, "::1:0"), (0x01020304, "::102:304"), (1 << 32, "::1:0:0")],
+)
+def test_ipv6_text_of_low_addresses(value, text):
+    assert int_to_text(value, IPV6) == text
+
+
 @settings(max_examples=100)
 @given(st.integers(min_value=0, max_value=(1 << 32) - 1))
 def test_ipv4_text_round_trips(value):
