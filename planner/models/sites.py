@@ -45,10 +45,11 @@ class AddressSpaceModel(CidrModel):
         # The hint is written by carves and reset by triggers, never by a save: a segment read
         # before a subnet below its hint was deleted must not put the old hint back.
         if not (self._state.adding or kwargs.get("force_insert") or "update_fields" in kwargs):
+            unsaved = {"free_from_key", *self.get_deferred_fields()}
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "free_from_key"
+                if not field.primary_key and field.attname not in unsaved
             ]
         super().save(*args, **kwargs)
 

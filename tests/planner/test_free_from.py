@@ -154,3 +154,12 @@ def test_the_last_block_of_the_ipv6_space_fills_it_without_moving_the_hint_past_
     halves = [carve_pool(pool, network=overlay, name=f"h{i}", prefixlen=121) for i in range(2)]
     assert [half.cidr for half in halves][-1] == "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff80/121"
     assert hint(pool) == "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff80"
+
+
+def test_a_partly_read_segment_saves_what_it_read_and_never_the_hint(segment, slices):
+    partial = NodeSegment.objects.only("id", "description").get(pk=segment.pk)
+    partial.description = "partly read"
+    partial.save()
+    segment.refresh_from_db()
+    assert (segment.description, segment.gateway) == ("partly read", "192.168.56.1")
+    assert hint(segment) == "192.168.56.33"
