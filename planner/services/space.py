@@ -120,23 +120,20 @@ def segment_fixed(segment: NodeSegment) -> IntervalSet:
     return segment_excluded(segment).union(segment_gateway(segment))
 
 
-def _slices_in_order(segment: NodeSegment, floor: int) -> Iterator[Interval]:
-    """Windows lying in the segment from `floor` on, lowest first (windows never overlap one
-    another, so only the one starting highest below `floor` can reach it)."""
+def _slices_in_order(segment: NodeSegment, floor_key: bytes) -> Iterator[Interval]:
+    """Windows lying in the segment from `floor_key` on, lowest first (windows never overlap
+    one another, so only the one starting highest below `floor_key` can reach it)."""
     windows = Subnet.objects.filter(family=segment.family)
-    floor_key = address_key(segment.family, floor)
     below = reaching_in(windows, *WINDOW_FIELDS, floor_key)
     inside = ranges_in_order(windows, *WINDOW_FIELDS, floor_key, segment.last_key)
     return chain([] if below is None else [window_range(below)], inside)
 
 
 def segment_taken(segment: NodeSegment, floor: int | None = None) -> Iterator[Interval]:
-    """Slices, node IPs, infrastructure reservations and the gateway, in address order; read
-    from `floor` on (everything below it is taken), by default from the bottom."""
-    lo, _ = segment_usable(segment)
-    floor = lo if floor is None else floor
-    slices = chain(_taken_below(lo, floor), _slices_in_order(segment, floor))
-    return heapq.merge(slices, segment_fixed(segment))
+    """Slices, node IPs, infrastructure reservations and the gateway, in address order: the
+    slices from `floor` on (a search from there reads nothing below it), by default all."""
+    floor_key = segment.first_key if floor is None else address_key(segment.family, floor)
+    return heapq.merge(_slices_in_order(segment, floor_key), segment_fixed(segment))
 
 
 def segment_free(segment: NodeSegment, limit: int) -> list[FreeInterval]:
@@ -172,13 +169,11 @@ def _blocks_in_order(pool: AddressPool, floor: int) -> Iterator[Interval]:
 
 
 def pool_taken(pool: AddressPool, floor: int | None = None) -> Iterator[Interval]:
-    """Blocks and infrastructure reservations, in address order; read from `floor` on
-    (everything below it is taken), by default from the bottom."""
-    lo, _ = pool_range(pool)
-    floor = lo if floor is None else floor
+    """Blocks and infrastructure reservations, in address order: the blocks from `floor` on
+    (a search from there reads nothing below it), by default all."""
+    floor = key_value(pool.first_key) if floor is None else floor
     infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
-    blocks = chain(_taken_below(lo, floor), _blocks_in_order(pool, floor))
-    return heapq.merge(blocks, infrastructure)
+    return heapq.merge(_blocks_in_order(pool, floor), infrastructure)
 
 
 def pool_free(pool: AddressPool, limit: int) -> list[FreeInterval]:
@@ -193,10 +188,6 @@ def pool_free(pool: AddressPool, limit: int) -> list[FreeInterval]:
 def _keeps_hints() -> bool:
     """Hints are kept where the triggers that reset them exist (migration 0007)."""
     return connection.vendor == "postgresql"
-
-
-def _taken_below(lo: int, floor: int) -> list[Interval]:
-    return [(lo, floor - 1)] if floor > lo else []
 
 
 def search_floor(space: NodeSegment | AddressPool, lo: int) -> int:
