@@ -20,7 +20,7 @@ from planner.choices import (
     NetworkTypeChoices,
 )
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH, NAME_MAX_LENGTH
-from planner.fields import EncryptedTextField
+from planner.fields import EncryptedTextField, OrjsonField
 from planner.models.base import (
     CidrModel,
     TimestampedModel,
@@ -82,8 +82,8 @@ class Network(TimestampedModel):
         blank=True,
         help_text="VLAN ID (VLAN), local AS number (BGP) or VXLAN VNI (Overlay).",
     )
-    node_selector = models.JSONField(default=dict, blank=True, validators=[validate_labels])
-    bgp_peers = models.JSONField("BGP peers", default=list, blank=True)
+    node_selector = OrjsonField(default=dict, blank=True, validators=[validate_labels])
+    bgp_peers = OrjsonField("BGP peers", default=list, blank=True)
     description = models.TextField(blank=True)
 
     # What the planner's review of the write that returned this object warned about; not stored.
@@ -152,8 +152,8 @@ class Subnet(CidrModel):
     gateway = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
     start = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
     end = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
-    reserved_ips = models.JSONField("reservedIPs", default=list, blank=True)
-    exclude_ips = models.JSONField("excludeIPs", default=list, blank=True)
+    reserved_ips = OrjsonField("reservedIPs", default=list, blank=True)
+    exclude_ips = OrjsonField("excludeIPs", default=list, blank=True)
     net_id = models.BigIntegerField("netID", null=True, blank=True)
     private = models.BooleanField(null=True, blank=True)
     auto_nat_outgoing = models.BooleanField("autoNatOutgoing", null=True, blank=True)

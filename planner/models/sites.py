@@ -7,6 +7,7 @@ from django.db.models import Q
 from ipam.constants import VLAN_ID_MIN
 from planner.choices import PoolPurposeChoices, ReservationKindChoices
 from planner.constants import ADDRESS_KEY_LENGTH, ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH
+from planner.fields import OrjsonField
 from planner.models.base import (
     CidrModel,
     TimestampedModel,
@@ -167,7 +168,7 @@ class Node(TimestampedModel):
         null=True,
         blank=True,
     )
-    labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
+    labels = OrjsonField(default=dict, blank=True, validators=[validate_labels])
 
     class Meta:
         ordering = ["segment", "ip_key"]

@@ -1,0 +1,75 @@
+"""How values come back from PostgreSQL: timestamps through the ISO loader read exactly as
+through Django's own, JSON through orjson as through json."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+from planner.dbtypes import IsoTimestamptzLoader
+from planner.models import Network, Site
+from tests.planner.factories import make_cluster
+
+pytestmark = pytest.mark.django_db
+# Session zones with whole-hour, half-hour and negative offsets, and one with DST.
+SESSION_ZONES = ["UTC", "Asia/Kolkata", "America/St_Johns", "Europe/Paris"]
+INSTANTS = [
+    datetime(2026, 11, 27, 0, 31, 22, 123456, tzinfo=UTC),
+    datetime(2026, 11, 27, 0, 31, 22, tzinfo=UTC),  # no fraction: none in the text
+    datetime(2026, 11, 27, 0, 31, 22, 500000, tzinfo=UTC),  # PostgreSQL writes ".5"
+    datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # Paris moves to summer time
+    datetime(999, 1, 1, tzinfo=UTC),
+]
+
+
+def read_timestamps(zone: str, loader_of: callable) -> list[datetime]:
+    """INSTANTS read back in a session of `zone` with the loader `loader_of(cursor)` sets."""
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        loader_of(cursor)
+        cursor.execute("SELECT set_config('TimeZone', %s, false)", [zone])
+        cursor.execute(
+            "SELECT value FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS t(value, n) ORDER BY n",
+            [INSTANTS],
+        )
+        values = [value for (value,) in cursor.fetchall()]
+        cursor.execute("SELECT set_config('TimeZone', 'UTC', false)")
+        return values
+
+
+@pytest.mark.parametrize("zone", SESSION_ZONES)
+def test_timestamps_read_as_djangos_loader_reads_them(zone: str) -> None:
+    ours = read_timestamps(zone, lambda cursor: None)
+    djangos = read_timestamps(zone, lambda cursor: register_tzloader(connection.timezone, cursor))
+    assert ours == djangos
+    assert [value.tzinfo for value in ours] == [value.tzinfo for value in djangos]
+    assert [value.isoformat() for value in ours] == [value.isoformat() for value in djangos]
+
+
+def test_the_iso_loader_reads_the_models_timestamps() -> None:
+    connection.ensure_connection()
+    adapters = connection.connection.adapters
+    loader = adapters.get_loader(adapters.types["timestamptz"].oid, 0)
+    assert issubclass(loader, IsoTimestamptzLoader)
+    site = Site.objects.create(name="dc1")
+    stored = Site.objects.get(pk=site.pk)
+    assert stored.created == site.created
+    assert stored.created.tzinfo is UTC
+
+
+def test_json_reads_as_written_beyond_64_bit_integers_too() -> None:
+    selector = {"network": "underlay-1", "rack": "r01"}
+    # Not a valid peer (the API refuses it), but what the column holds comes back as it is.
+    peers = [{"asn": 2**70, "address": "10.0.0.1", "gracefulRestartSeconds": None}]
+    network = Network.objects.create(
+        cluster=make_cluster(),
+        name="underlay-1",
+        type="Underlay",
+        mode="BGP",
+        node_selector=selector,
+        bgp_peers=peers,
+    )
+    stored = Network.objects.get(pk=network.pk)
+    assert stored.node_selector == selector
+    assert stored.bgp_peers == peers
