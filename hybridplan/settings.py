@@ -163,7 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "planner.api.pagination.PlannerPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "planner.api.filtersets.PlannerFilterBackend",
         "planner.api.filtersets.AddressOrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],

@@ -2,6 +2,8 @@
 to_representation shows, and the orjson renderer writes what DRF's JSONRenderer would."""
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from planner.api.renderers import PlannerJSONRenderer
+from planner.api.serializers.base import DefaultZoneDateTimeField
 from planner.api.urls import router
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.models import ObservedIPInstance, ObservedSubnetStatus, Subnet, SyncRun
@@ -75,6 +78,22 @@ def test_a_page_shows_what_drf_shows(demo_context) -> None:
     ]
     assert len(page) == len(one_by_one) > 1
     assert page == one_by_one
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 11, 27, 0, 31, 22, 123456, tzinfo=UTC),
+        datetime(2026, 11, 27, 0, 31, 22, tzinfo=UTC),
+        datetime(2026, 11, 27, 6, 1, 22, 5, tzinfo=ZoneInfo("Asia/Kolkata")),
+        datetime(2026, 11, 27, 0, 31, 22, tzinfo=ZoneInfo("UTC")),
+    ],
+)
+def test_timestamps_show_as_drfs_field_shows_them(settings, zone, value) -> None:
+    settings.TIME_ZONE = zone
+    drfs = serializers.DateTimeField(default_timezone=ZoneInfo(zone))
+    assert DefaultZoneDateTimeField().to_representation(value) == drfs.to_representation(value)
 
 
 @pytest.mark.parametrize(

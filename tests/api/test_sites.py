@@ -44,6 +44,17 @@ class SiteAPITest(APIViewTestCases.ModelViewTestCase):
             [row["name"] for row in response.data["results"]], ["site-2", "site-1", "site-0"]
         )
 
+    def test_filters_apply_beside_pagination_and_ordering(self) -> None:
+        # Without a filter in the query the FilterSet is skipped (PlannerFilterBackend).
+        self.grant("view")
+        query = {"limit": 2, "offset": 0, "ordering": "-name"}
+        response = self.client.get(self.list_url(), query)
+        self.assertEqual([row["name"] for row in response.data["results"]], ["site-2", "site-1"])
+        response = self.client.get(self.list_url(), {**query, "name": "site-0"})
+        self.assertEqual([row["name"] for row in response.data["results"]], ["site-0"])
+        response = self.client.get(self.list_url(), {**query, "name__icontains": "E-1"})
+        self.assertEqual([row["name"] for row in response.data["results"]], ["site-1"])
+
     def test_a_malformed_id_is_a_json_404(self) -> None:
         self.grant("view")
         response = self.client.get(f"{self.list_url()}1.5e3/")
