@@ -3,12 +3,14 @@
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Model, Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -118,10 +120,20 @@ class CarvingViewSetMixin:
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def carve(self, request: Request, pk: str | None = None) -> Response:
-        space = self.get_object()
         params = self.get_serializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        subnet = self.carve_service(space, **params.validated_data)
+        if not params.is_valid():
+            self.get_object()  # an unknown space is a 404 before a 400
+            raise ValidationError(params.errors)
+        # The service reads the space locked; reading it here first would cost a query.
+        model = self.queryset.model
+        try:
+            space = model(pk=model._meta.pk.to_python(pk))
+        except DjangoValidationError:
+            raise NotFound() from None
+        try:
+            subnet = self.carve_service(space, **params.validated_data)
+        except model.DoesNotExist:
+            raise NotFound() from None
         data = api.SubnetSerializer(subnet, context=self.get_serializer_context()).data
         # A plain str: the url field is a Hyperlink, which WSGI servers refuse as a header.
         headers = {"Location": str(data["url"])}

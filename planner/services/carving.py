@@ -171,7 +171,8 @@ def carve_segment(
 ) -> Subnet:
     """A slice of `segment` for `network`: `size` addresses (first fit), an explicit
     `start`..`end`, or the `largest` free slice. Node IPs and infrastructure addresses inside
-    the slice become excludeIPs, pod reservations become reservedIPs."""
+    the slice become excludeIPs, pod reservations become reservedIPs. The segment is read
+    again, locked: only its id counts, and NodeSegment.DoesNotExist says it is gone."""
     if sum((size is not None, bool(start or end), largest)) != 1:
         raise PlannerRejected("give exactly one of: size, start and end, or largest")
     # Locked, with what the carve reads of it more than once: node addresses, reservations.
@@ -236,7 +237,9 @@ def _check_pool_request(pool: AddressPool, network: Network, prefixlen: int) -> 
 def carve_pool(
     pool: AddressPool, *, network: Network, name: str, prefixlen: int, description: str = ""
 ) -> Subnet:
-    """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`."""
+    """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`. The
+    pool is read again, locked: only its id counts, and AddressPool.DoesNotExist says it is
+    gone."""
     pool = AddressPool.objects.select_for_update().prefetch_related("reservations").get(pk=pool.pk)
     _check_pool_request(pool, network, prefixlen)
     lo, hi = pool_range(pool)
