@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from ipam.addresses import int_to_text, parse_ip
 from ipam.addresses import parse_cidr as parse_go_cidr
+from ipam.blocks import ancestors
 from ipam.constants import FAMILY_BITS, IPV4
 from ipam.errors import AddressError
 from planner.constants import ADDRESS_KEY_LENGTH
@@ -60,6 +61,16 @@ def address_key(family: int, value: int) -> bytes:
 def key_value(key: bytes) -> int:
     """The address a stored key holds, as an integer (the family byte dropped)."""
     return int.from_bytes(key[1:], "big")
+
+
+def containing_cidr_keys(family: int, address: int) -> list[bytes]:
+    """Where a CIDR that starts below `address` but reaches it would start: a CIDR is
+    aligned, so it can only be one of the blocks containing the address. With a range
+    lookup from the address on, this finds every CIDR overlapping a span in a few index
+    reads, not by reading every CIDR below."""
+    bits = FAMILY_BITS[family]
+    starts = {start for start, _ in ancestors(address, bits, bits) if start < address}
+    return [address_key(family, start) for start in sorted(starts)]
 
 
 def key_to_text(key: bytes) -> str:

@@ -13,7 +13,7 @@ from ipam.intervals import Interval, IntervalSet
 from planner.addressing import key_value
 
 # Rows of the first chunk of `ranges_in_order`; each next chunk doubles, up to the largest.
-FIRST_CHUNK_ROWS = 256
+FIRST_CHUNK_ROWS = 32
 LARGEST_CHUNK_ROWS = 8192
 
 
@@ -98,13 +98,22 @@ class SubnetQuerySet(models.QuerySet):
             observed_at=Subquery(status.values("observed_at")[:1]),
         )
 
-    def conflicts_with(self, subnets: list, *, windows: bool = True) -> dict[int, ValidationError]:
+    def conflicts_with(
+        self,
+        subnets: list,
+        *,
+        windows: bool = True,
+        stored_names: set[tuple[int, str]] | None = None,
+    ) -> dict[int, ValidationError]:
         """Which of `subnets` (new or changed, not saved yet) take a name their cluster already
         uses, or (unless `windows` is false) a window overlapping another Subnet's (stored, or
         earlier in the list), by index: a few queries per address family, however many
-        subnets there are."""
+        subnets there are. `stored_names`: the (cluster id, name) pairs of stored Subnets
+        that hold any of the names, when the caller has read them already."""
         others = self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
-        errors = self._names_taken(others, subnets)
+        if stored_names is None:
+            stored_names = self._stored_names(others, subnets)
+        errors = self._names_taken(stored_names, subnets)
         if not windows:
             return errors
         by_family = defaultdict(list)
@@ -116,8 +125,8 @@ class SubnetQuerySet(models.QuerySet):
         return errors
 
     @staticmethod
-    def _names_taken(others: models.QuerySet, subnets: list) -> dict[int, ValidationError]:
-        stored = set(
+    def _stored_names(others: models.QuerySet, subnets: list) -> set[tuple[int, str]]:
+        return set(
             others.filter(
                 cluster_id__in={subnet.cluster_id for subnet in subnets},
                 name__in={subnet.name for subnet in subnets},
@@ -125,6 +134,9 @@ class SubnetQuerySet(models.QuerySet):
             .order_by()
             .values_list("cluster_id", "name")
         )
+
+    @staticmethod
+    def _names_taken(stored: set[tuple[int, str]], subnets: list) -> dict[int, ValidationError]:
         errors, seen = {}, set()
         for index, subnet in enumerate(subnets):
             key = (subnet.cluster_id, subnet.name)

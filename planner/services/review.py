@@ -17,6 +17,7 @@ from ipam.admission import (
     review_subnet_update,
 )
 from ipam.planner_checks import ERROR, Finding, check_network, check_subnet
+from planner.addressing import containing_cidr_keys, key_value
 from planner.models import Network, Subnet
 from planner.services.errors import HybridnetDenied, PlannerRejected
 from planner.services.specs import network_spec, planned_state, subnet_spec
@@ -39,7 +40,9 @@ SUBNET_REVIEW_STATE = {"with_ipinstances": False, "with_nodes": False}
 
 
 def _overlapping_spans(subnets: list[Subnet]) -> Q:
-    """Subnets whose CIDR overlaps the span each family of `subnets` covers."""
+    """Subnets whose CIDR overlaps the span each family of `subnets` covers: those starting
+    inside it, and the few that start below and reach into it (containing_cidr_keys), so
+    bounded index reads however many Subnets lie below."""
     spans: dict[int, tuple[bytes, bytes]] = {}
     for subnet in subnets:
         lo, hi = spans.get(subnet.family, (subnet.first_key, subnet.last_key))
@@ -47,7 +50,12 @@ def _overlapping_spans(subnets: list[Subnet]) -> Q:
     return reduce(
         operator.or_,
         (
-            Q(family=family, first_key__lte=hi, last_key__gte=lo)
+            Q(family=family, first_key__gte=lo, first_key__lte=hi)
+            | Q(
+                family=family,
+                first_key__in=containing_cidr_keys(family, key_value(lo)),
+                last_key__gte=lo,
+            )
             for family, (lo, hi) in spans.items()
         ),
     )
@@ -55,24 +63,33 @@ def _overlapping_spans(subnets: list[Subnet]) -> Q:
 
 def states_for_new_subnets(subnets: list[Subnet]) -> dict[int, ClusterState]:
     """Per cluster id, the planned state new `subnets` are reviewed against. Subnet create
-    rules read only the Networks and the Subnets whose CIDR nests with the new one's
-    (SPEC 4.4, S-11..S-13): each state holds the cluster's Networks and only the Subnets that
-    overlap the span its new ones cover, however many the cluster has."""
+    rules read only the new one's own Network and the Subnets whose CIDR nests with the new
+    one's (SPEC 4.4, S-2..S-13): each state holds the Networks its new ones name, as read
+    with them, and only the Subnets that overlap the span they cover, however many the
+    cluster has; and those that already hold one of the new names (`stored_names`)."""
     by_cluster: dict[int, list[Subnet]] = {}
     for subnet in subnets:
         by_cluster.setdefault(subnet.cluster_id, []).append(subnet)
     return {
         cluster_id: planned_state(
-            mine[0].cluster, subnets_where=_overlapping_spans(mine), **SUBNET_REVIEW_STATE
+            mine[0].cluster,
+            subnets_where=_overlapping_spans(mine) | Q(name__in={subnet.name for subnet in mine}),
+            networks={subnet.network_id: subnet.network for subnet in mine}.values(),
+            **SUBNET_REVIEW_STATE,
         )
         for cluster_id, mine in by_cluster.items()
     }
 
 
-def check_new_subnets(subnets: list[Subnet]) -> None:
-    """Review each new Subnet against its cluster's planned state with the ones before it
-    added; each keeps its warnings."""
-    states = states_for_new_subnets(subnets)
+def stored_names(states: dict[int, ClusterState]) -> set[tuple[int, str]]:
+    """The (cluster id, name) pairs of the stored Subnets the states hold."""
+    return {(cluster_id, name) for cluster_id, state in states.items() for name in state.subnets}
+
+
+def check_new_subnets(subnets: list[Subnet], states: dict[int, ClusterState]) -> None:
+    """Review each new Subnet against its cluster's planned state (states_for_new_subnets)
+    with the ones before it added; each keeps its warnings. A state must hold no Subnet of
+    a new one's name (conflicts_with tells)."""
     for subnet in subnets:
         state = states[subnet.cluster_id]
         spec = subnet_spec(subnet)

@@ -18,10 +18,8 @@ from django.db.models import QuerySet
 
 from ipam.addresses import int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
-from ipam.blocks import ancestors
-from ipam.constants import FAMILY_BITS
 from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
-from planner.addressing import address_key, key_value, parse_address
+from planner.addressing import address_key, containing_cidr_keys, key_value, parse_address
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, Node, NodeSegment, Subnet
 from planner.querysets import WINDOW_FIELDS, ranges_in_order, reaching_in, window_range
@@ -149,20 +147,12 @@ def pool_range(pool: AddressPool) -> Interval:
     return key_value(pool.first_key), key_value(pool.last_key)
 
 
-def _containing_keys(family: int, address: int) -> list[bytes]:
-    """Where a CIDR that starts below `address` but reaches it would start: a CIDR is
-    aligned, so it can only be one of the blocks containing the address."""
-    bits = FAMILY_BITS[family]
-    starts = {start for start, _ in ancestors(address, bits, bits) if start < address}
-    return [address_key(family, start) for start in sorted(starts)]
-
-
 def _blocks_in_order(pool: AddressPool, floor: int) -> Iterator[Interval]:
     """CIDRs of every cluster's Subnets lying in the pool from `floor` on, lowest first."""
     subnets = Subnet.objects.filter(family=pool.family)
     floor_key = address_key(pool.family, floor)
     reaching = subnets.filter(
-        first_key__in=_containing_keys(pool.family, floor), last_key__gte=floor_key
+        first_key__in=containing_cidr_keys(pool.family, floor), last_key__gte=floor_key
     )
     inside = ranges_in_order(subnets, "first_key", "last_key", floor_key, pool.last_key)
     return chain(ranges_of(reaching, "first_key", "last_key"), inside)
@@ -220,7 +210,12 @@ def first_fit(
     still_free = first + size if first == lowest_gap[0] else lowest_gap[0]
     # Past `hi` (the space is now full) may lie past the family's last address: keep `floor`.
     if floor != still_free <= hi:
-        type(space).objects.filter(pk=space.pk).update(
-            free_from_key=address_key(space.family, still_free)
-        )
+        _raise_hint(space, address_key(space.family, still_free))
     return first
+
+
+def _raise_hint(space: NodeSegment | AddressPool, key: bytes) -> None:
+    # One statement per carve, written out: the ORM would spend longer composing it.
+    table = connection.ops.quote_name(type(space)._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET free_from_key = %s WHERE id = %s", [key, space.pk])

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from ipam.admission import ClusterState
 from ipam.constants import LABEL_NETWORK, LABEL_NODE, LABEL_SUBNET
@@ -74,26 +74,27 @@ def planned_state(
     with_ipinstances: bool = True,
     with_nodes: bool = True,
     subnets_where: Q | None = None,
+    networks: Iterable[Network] | None = None,
 ) -> ClusterState:
     """What Hybridnet's webhook would see once the cluster's plan is applied: the planned
     Networks (with the planned nodes their selectors match), Subnets and Nodes, and the
     IPInstances last observed. A review that no rule of which reads IPInstances or Nodes
-    leaves them out (`with_ipinstances`, `with_nodes`), and one that reads only some Subnets
-    reads only those (`subnets_where`)."""
+    leaves them out (`with_ipinstances`, `with_nodes`), one that reads only some Subnets
+    reads only those (`subnets_where`), and one that reads only some Networks, which the
+    caller holds, is given those (`networks`)."""
     nodes = [node_spec(node) for node in cluster.nodes.all()] if with_nodes else []
-    planned_networks = list(cluster.networks.all())
-    networks = []
+    planned_networks = list(cluster.networks.all() if networks is None else networks)
+    network_specs = []
     for network in planned_networks:
         members = [node.name for node in nodes if node.matches(network.node_selector)]
-        networks.append(network_spec(network, members if network.node_selector else ()))
-    names = {network.pk: network.name for network in planned_networks}
+        network_specs.append(network_spec(network, members if network.node_selector else ()))
     subnets = cluster.subnets.all()
     if subnets_where is not None:
         subnets = subnets.filter(subnets_where)
-    subnets = subnets.order_by("pk")
+    subnets = subnets.annotate(network_name=F("network__name")).order_by("pk")
     return ClusterState(
-        networks=networks,
-        subnets=[subnet_spec(subnet, names[subnet.network_id]) for subnet in subnets],
+        networks=network_specs,
+        subnets=[subnet_spec(subnet, subnet.network_name) for subnet in subnets],
         ipinstances=(
             [ipinstance_spec(observed) for observed in cluster.ip_instances.all()]
             if with_ipinstances

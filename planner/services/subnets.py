@@ -9,6 +9,8 @@ from planner.services.immutable import update_in_place
 from planner.services.review import (
     check_new_subnets,
     check_subnet_update,
+    states_for_new_subnets,
+    stored_names,
 )
 
 # Set from objects the caller has read (the API's fields, the carving services): their
@@ -41,8 +43,8 @@ def save_new_subnet(subnet: Subnet, *, placed: bool = False) -> Subnet:
 def save_new_subnets(subnets: list[Subnet], *, placed: bool = False) -> list[Subnet]:
     """Validate, review and store new Subnets, every one or none (BulkValidationError names
     each invalid one by index). The checks against stored Subnets and the insert take a few
-    queries in all, not a few per subnet; each is reviewed against its cluster's planned
-    state with the ones before it.
+    queries in all, not a few per subnet: the read of each cluster's planned state also
+    finds the names taken. Each is reviewed against that state with the ones before it.
 
     `placed`: a carve chose the windows from the free space while holding its space's row
     lock, so no stored window can overlap them and that check is skipped; the exclusion
@@ -55,10 +57,13 @@ def save_new_subnets(subnets: list[Subnet], *, placed: bool = False) -> list[Sub
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
-    conflicts = Subnet.objects.conflicts_with(subnets, windows=not placed)
+    states = states_for_new_subnets(subnets)
+    conflicts = Subnet.objects.conflicts_with(
+        subnets, windows=not placed, stored_names=stored_names(states)
+    )
     if conflicts:
         raise BulkValidationError(conflicts)
-    check_new_subnets(subnets)
+    check_new_subnets(subnets, states)
     try:
         # No savepoint: a failed insert ends the caller's transaction anyway.
         with transaction.atomic(savepoint=False):
