@@ -1,14 +1,26 @@
 """How values come back from PostgreSQL: timestamps through the ISO loader read exactly as
-through Django's own, JSON through orjson as through json."""
+through Django's own, JSON through orjson as through json, and rows become the objects
+Django's own from_db() would build."""
 
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, models
 from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.models.signals import post_init
 
 from planner.dbtypes import IsoTimestamptzLoader
-from planner.models import Network, Site
+from planner.models import (
+    AddressPool,
+    Cluster,
+    Network,
+    Node,
+    NodeSegment,
+    Reservation,
+    Site,
+    Subnet,
+)
 from tests.planner.factories import make_cluster
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +85,48 @@ def test_json_reads_as_written_beyond_64_bit_integers_too() -> None:
     stored = Network.objects.get(pk=network.pk)
     assert stored.node_selector == selector
     assert stored.bgp_peers == peers
+
+
+def without_state(instance: models.Model) -> dict:
+    return {key: value for key, value in vars(instance).items() if key != "_state"}
+
+
+def load_the_usual_way(queryset: models.QuerySet) -> list[models.Model]:
+    """The rows as Django's own from_db() builds them: a post_init listener makes it."""
+
+    def listen(sender, instance, **kwargs) -> None:
+        pass
+
+    post_init.connect(listen, sender=queryset.model)
+    try:
+        return list(queryset.all())
+    finally:
+        post_init.disconnect(listen, sender=queryset.model)
+
+
+@pytest.mark.parametrize(
+    "model", [Site, NodeSegment, AddressPool, Node, Reservation, Cluster, Network, Subnet]
+)
+def test_rows_load_as_djangos_from_db_loads_them(model) -> None:
+    call_command("load_demo", verbosity=0)
+    rows = model.objects.order_by("pk")
+    loaded, usual = list(rows), load_the_usual_way(rows)
+    assert loaded
+    assert [without_state(row) for row in loaded] == [without_state(row) for row in usual]
+    assert {(row._state.adding, row._state.db) for row in loaded} == {(False, "default")}
+
+
+def test_a_post_init_listener_still_hears_each_row() -> None:
+    sites = [Site.objects.create(name=name) for name in ("dc1", "dc2")]
+    heard = []  # the listener hears each row, so from_db() took Django's own way
+
+    def listen(sender, instance, **kwargs) -> None:
+        heard.append(instance.name)
+
+    post_init.connect(listen, sender=Site)
+    try:
+        loaded = list(Site.objects.order_by("name"))
+    finally:
+        post_init.disconnect(listen, sender=Site)
+    assert heard == ["dc1", "dc2"]
+    assert [site.pk for site in loaded] == [site.pk for site in sites]
