@@ -26,7 +26,7 @@ HYBRIDPLAN_CREDENTIALS_KEY = env_str("HYBRIDPLAN_CREDENTIALS_KEY", "") or local_
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "planner.apps.PlannerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

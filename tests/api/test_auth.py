@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.response import Response
@@ -103,6 +104,30 @@ def test_a_forged_forwarded_for_does_not_escape_the_token_rate(user, tiny_token_
     assert attempt(PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.99").status_code == 429
 
 
+def admin_sign_in(password: str, **client_kwargs):
+    return Client(**client_kwargs).post(
+        reverse("admin:login"), {"username": "automation", "password": password}
+    )
+
+
+def test_admin_sign_in_attempts_beyond_the_rate_are_refused(user, tiny_token_rate):
+    User.objects.filter(pk=user.pk).update(is_staff=True)
+    # A wrong password is the form again (200); the page itself is not an attempt.
+    assert Client().get(reverse("admin:login")).status_code == 200
+    assert [admin_sign_in("guess").status_code for _ in range(TINY_RATE)] == [200] * TINY_RATE
+    refused = admin_sign_in(PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts" in refused.content.decode()
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert admin_sign_in(PASSWORD, REMOTE_ADDR="192.0.2.7").status_code == 302
+
+
+def test_admin_and_token_attempts_count_together(user, tiny_token_rate):
+    for _ in range(TINY_RATE):
+        attempt("guess")
+    assert admin_sign_in(PASSWORD).status_code == 429
+
+
 def test_the_schema_documents_the_token_rate():
     operation = SchemaGenerator().get_schema(public=True)["paths"]["/api/auth/token/"]["post"]
     assert set(operation["responses"]) == {"200", "400", "429", "503"}
@@ -123,3 +148,10 @@ def test_no_attempt_passes_uncounted_when_the_counter_is_down(user, settings):
     refused = attempt(PASSWORD)
     assert refused.status_code == 503
     assert "cannot be counted" in refused.json()["detail"]
+
+
+def test_no_admin_sign_in_passes_uncounted_when_the_counter_is_down(user, settings):
+    settings.CACHES = UNREACHABLE_CACHE
+    refused = admin_sign_in(PASSWORD)
+    assert refused.status_code == 503
+    assert "cannot be counted" in refused.content.decode()
