@@ -122,6 +122,11 @@ class Network(TimestampedModel):
             )
 
 
+# The unique constraint that gives each name once per cluster; the carving services let the
+# database check it as they insert (planner.services.subnets).
+SUBNET_NAME_CONSTRAINT = "subnet_unique_name_per_cluster"
+
+
 class Subnet(CidrModel):
     """A Hybridnet Subnet CR as planned: a slice of a segment, or a block of a pool."""
 
@@ -174,9 +179,7 @@ class Subnet(CidrModel):
         # row for each page).
         ordering = ["cluster_id", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["cluster", "name"], name="subnet_unique_name_per_cluster"
-            ),
+            models.UniqueConstraint(fields=["cluster", "name"], name=SUBNET_NAME_CONSTRAINT),
             models.CheckConstraint(
                 condition=~Q(segment__isnull=False, pool__isnull=False),
                 name="subnet_from_segment_or_pool",

@@ -264,4 +264,4 @@ def carve_pool(
         ),
         description=description,
     )
-    return save_new_subnet(subnet, placed=True)
+    return save_new_subnet(subnet, placed=True, alone=True)

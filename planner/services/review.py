@@ -61,24 +61,37 @@ def _overlapping_spans(subnets: list[Subnet]) -> Q:
     )
 
 
-def states_for_new_subnets(subnets: list[Subnet]) -> dict[int, ClusterState]:
+def states_for_new_subnets(
+    subnets: list[Subnet], *, names: bool = True, nesting: bool = True
+) -> dict[int, ClusterState]:
     """Per cluster id, the planned state new `subnets` are reviewed against. Subnet create
     rules read only the new one's own Network and the Subnets whose CIDR nests with the new
     one's (SPEC 4.4, S-2..S-13): each state holds the Networks its new ones name, as read
     with them, and only the Subnets that overlap the span they cover, however many the
-    cluster has; and those that already hold one of the new names (`stored_names`)."""
+    cluster has (unless the caller knows there are none: `nesting`); and those that already
+    hold one of the new names (`stored_names`), unless the caller checks names otherwise."""
     by_cluster: dict[int, list[Subnet]] = {}
     for subnet in subnets:
         by_cluster.setdefault(subnet.cluster_id, []).append(subnet)
     return {
         cluster_id: planned_state(
             mine[0].cluster,
-            subnets_where=_overlapping_spans(mine) | Q(name__in={subnet.name for subnet in mine}),
+            subnets_where=_stored_to_read(mine, names=names, nesting=nesting),
             networks={subnet.network_id: subnet.network for subnet in mine}.values(),
             **SUBNET_REVIEW_STATE,
         )
         for cluster_id, mine in by_cluster.items()
     }
+
+
+def _stored_to_read(subnets: list[Subnet], *, names: bool, nesting: bool) -> Q:
+    wanted = []
+    if nesting:
+        wanted.append(_overlapping_spans(subnets))
+    if names:
+        wanted.append(Q(name__in={subnet.name for subnet in subnets}))
+    # Nothing wanted: a condition Django answers without asking the database.
+    return reduce(operator.or_, wanted) if wanted else Q(pk__in=[])
 
 
 def stored_names(states: dict[int, ClusterState]) -> set[tuple[int, str]]:

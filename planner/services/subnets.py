@@ -1,9 +1,10 @@
 """Creating, changing and deleting planned Subnets under Hybridnet's rules (SPEC 4.4-4.6)."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from planner.models import Subnet
+from planner.models.clusters import SUBNET_NAME_CONSTRAINT
 from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
 from planner.services.review import (
@@ -32,23 +33,29 @@ IMMUTABLE_SUBNET_FIELDS = (
 )
 
 
-def save_new_subnet(subnet: Subnet, *, placed: bool = False) -> Subnet:
+def save_new_subnet(subnet: Subnet, *, placed: bool = False, alone: bool = False) -> Subnet:
     """Validate, review against the cluster's planned state, and store a new Subnet."""
     try:
-        return save_new_subnets([subnet], placed=placed)[0]
+        return save_new_subnets([subnet], placed=placed, alone=alone)[0]
     except BulkValidationError as error:
         raise error.errors[0] from None
 
 
-def save_new_subnets(subnets: list[Subnet], *, placed: bool = False) -> list[Subnet]:
+def save_new_subnets(
+    subnets: list[Subnet], *, placed: bool = False, alone: bool = False
+) -> list[Subnet]:
     """Validate, review and store new Subnets, every one or none (BulkValidationError names
     each invalid one by index). The checks against stored Subnets and the insert take a few
     queries in all, not a few per subnet: the read of each cluster's planned state also
     finds the names taken. Each is reviewed against that state with the ones before it.
 
-    `placed`: a carve chose the windows from the free space while holding its space's row
-    lock, so no stored window can overlap them and that check is skipped; the exclusion
-    constraint still stops a writer that took no lock."""
+    A carve knows more, and reads less:
+    - `placed`: it chose the windows from the free space while holding its space's row lock,
+      so no stored window can overlap them and that check is skipped; the exclusion
+      constraint still stops a writer that took no lock. On PostgreSQL the name of one
+      placed Subnet is left to the unique constraint, which the failed insert names.
+    - `alone`: it chose the CIDR itself from the free space (a pool's block), so no stored
+      Subnet nests with it and the review reads none."""
     errors = {}
     for index, subnet in enumerate(subnets):
         try:
@@ -57,7 +64,8 @@ def save_new_subnets(subnets: list[Subnet], *, placed: bool = False) -> list[Sub
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
-    states = states_for_new_subnets(subnets)
+    names_by_constraint = placed and len(subnets) == 1 and connection.vendor == "postgresql"
+    states = states_for_new_subnets(subnets, names=not names_by_constraint, nesting=not alone)
     conflicts = Subnet.objects.conflicts_with(
         subnets, windows=not placed, stored_names=stored_names(states)
     )
@@ -69,12 +77,20 @@ def save_new_subnets(subnets: list[Subnet], *, placed: bool = False) -> list[Sub
         with transaction.atomic(savepoint=False):
             return Subnet.objects.bulk_create(subnets)
     except IntegrityError as error:
+        if names_by_constraint and _violated_constraint(error) == SUBNET_NAME_CONSTRAINT:
+            raise BulkValidationError({0: subnets[0].name_taken_error()}) from None
         # The PostgreSQL exclusion constraint (a concurrent carve took the window first), or
         # a row they refer to deleted meanwhile.
         names = ", ".join(subnet.name for subnet in subnets)
         raise PlanConflictError(
             f"subnets {names} conflict with a concurrent change: {error}"
         ) from None
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint PostgreSQL says the insert violated."""
+    diagnostic = getattr(error.__cause__, "diag", None)
+    return getattr(diagnostic, "constraint_name", None)
 
 
 def update_subnet(subnet: Subnet, changes: dict) -> Subnet:

@@ -263,6 +263,27 @@ def test_pool_without_room_names_its_largest_free_block():
     )
 
 
+def test_a_name_the_cluster_has_is_a_name_error_and_the_carve_changes_nothing(segment, underlay):
+    # On PostgreSQL a carve leaves its name to the unique constraint, after it moved the
+    # space's hint: the error must still be the name's, and the hint as it was.
+    pool = make_pool("100.64.0.0/10")
+    overlay = make_network(underlay["prod-a"].cluster, "init", type="Overlay", net_id=4)
+    carve_pool(pool, network=overlay, name="taken", prefixlen=26)
+    carves = [
+        lambda: carve_pool(pool, network=overlay, name="taken", prefixlen=26),
+        lambda: carve_segment(segment, network=underlay["prod-a"], name="taken", size=8),
+    ]
+    for carve in carves:
+        hints = [type(space).objects.get(pk=space.pk).free_from_key for space in (pool, segment)]
+        with pytest.raises(ValidationError) as error:
+            carve()
+        assert error.value.message_dict == {"name": ["cluster prod-a already has a subnet taken"]}
+        assert [
+            type(space).objects.get(pk=space.pk).free_from_key for space in (pool, segment)
+        ] == hints
+    assert Subnet.objects.filter(name="taken").count() == 1
+
+
 def test_pool_prefix_and_network_are_checked():
     pool = make_pool("100.64.0.0/10")
     cluster = make_cluster()
