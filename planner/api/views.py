@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -128,12 +128,12 @@ class CarvingViewSetMixin:
         model = self.queryset.model
         try:
             space = model(pk=model._meta.pk.to_python(pk))
-        except DjangoValidationError:
-            raise NotFound() from None
-        try:
             subnet = self.carve_service(space, **params.validated_data)
-        except model.DoesNotExist:
-            raise NotFound() from None
+        except (DjangoValidationError, model.DoesNotExist):
+            # A malformed id or a missing space answers the 404 every other action does;
+            # any other error (an invalid name, say) goes on as it was raised.
+            self.get_object()
+            raise
         data = api.SubnetSerializer(subnet, context=self.get_serializer_context()).data
         # A plain str: the url field is a Hyperlink, which WSGI servers refuse as a header.
         headers = {"Location": str(data["url"])}

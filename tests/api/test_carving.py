@@ -96,8 +96,21 @@ class SegmentCarveAPITest(APIViewTestCase):
         self.assertFalse(Subnet.objects.exists())
 
     def test_unknown_segment_is_404(self) -> None:
-        response = self.client.post(action_url(NodeSegment, "carve", 999999), {})
-        self.assertStatus(response, 404)
+        # The carve reads the space only under its lock: the 404 must still be the viewset's.
+        unknown = self.client.get(self.detail_url(NodeSegment(pk=999999)))
+        payload = {"network": self.underlay.pk, "name": "slice", "size": 8}
+        for pk, body in ((999999, {}), (999999, payload), ("1.5e3", payload)):
+            response = self.client.post(action_url(NodeSegment, "carve", pk), body)
+            self.assertStatus(response, 404)
+            if pk == 999999:
+                self.assertEqual(response.data, unknown.data)
+        self.assertFalse(Subnet.objects.exists())
+
+    def test_a_name_the_cluster_has_is_a_field_error(self) -> None:
+        self.assertStatus(self.carve(self.objects[0], size=8), 201)
+        response = self.carve(self.objects[1], size=8)
+        self.assertStatus(response, 400)
+        self.assertEqual(response.data, {"name": ["cluster prod-a already has a subnet slice"]})
 
     def test_free_intervals_with_a_limit(self) -> None:
         self.carve(self.objects[0], start="192.168.56.100", end="192.168.56.149")
