@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_vary_headers
 
 from planner.api.auth import TOKEN_THROTTLE_SCOPE, AttemptCounterUnavailable, TokenRateThrottle
 
@@ -16,12 +15,12 @@ SIGN_IN_VIEW = SimpleNamespace(throttle_scope=TOKEN_THROTTLE_SCOPE)
 
 
 def _refused(status: int, message: str) -> HttpResponse:
-    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 class PlannerAdminSite(admin.AdminSite):
+    """Django's admin site, named for the app, with sign-in attempts counted."""
+
     site_header = "Hybridplan"
     site_title = "Hybridplan"
 
