@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
 from ipam.intervals import Interval, IntervalSet
-from planner.addressing import key_value
+from planner.addressing import containing_cidr_keys, key_value
 
 # Rows of the first chunk of `ranges_in_order`; each next chunk doubles, up to the largest.
 FIRST_CHUNK_ROWS = 32
@@ -46,6 +46,14 @@ def reaching_in(
     reaches it: only the row starting highest below can."""
     below = rows.filter(**{f"{first_field}__lt": lo_key}).order_by(f"-{first_field}").first()
     return below if below is not None and getattr(below, last_field) >= lo_key else None
+
+
+def cidrs_reaching(family: int, key: bytes) -> Q:
+    """Rows whose CIDR starts below `key` and reaches it: a CIDR is aligned, so it starts at
+    one of the few blocks containing the address (containing_cidr_keys), a few index reads
+    however many rows lie below."""
+    starts = containing_cidr_keys(family, key_value(key))
+    return Q(family=family, first_key__in=starts, last_key__gte=key)
 
 
 def ranges_in_order(

@@ -17,8 +17,8 @@ from ipam.admission import (
     review_subnet_update,
 )
 from ipam.planner_checks import ERROR, Finding, check_network, check_subnet
-from planner.addressing import containing_cidr_keys, key_value
 from planner.models import Network, Subnet
+from planner.querysets import cidrs_reaching
 from planner.services.errors import HybridnetDenied, PlannerRejected
 from planner.services.specs import network_spec, planned_state, subnet_spec
 
@@ -41,8 +41,8 @@ SUBNET_REVIEW_STATE = {"with_ipinstances": False, "with_nodes": False}
 
 def _overlapping_spans(subnets: list[Subnet]) -> Q:
     """Subnets whose CIDR overlaps the span each family of `subnets` covers: those starting
-    inside it, and the few that start below and reach into it (containing_cidr_keys), so
-    bounded index reads however many Subnets lie below."""
+    inside it, and the few that start below and reach into it (cidrs_reaching), so bounded
+    index reads however many Subnets lie below."""
     spans: dict[int, tuple[bytes, bytes]] = {}
     for subnet in subnets:
         lo, hi = spans.get(subnet.family, (subnet.first_key, subnet.last_key))
@@ -50,12 +50,7 @@ def _overlapping_spans(subnets: list[Subnet]) -> Q:
     return reduce(
         operator.or_,
         (
-            Q(family=family, first_key__gte=lo, first_key__lte=hi)
-            | Q(
-                family=family,
-                first_key__in=containing_cidr_keys(family, key_value(lo)),
-                last_key__gte=lo,
-            )
+            Q(family=family, first_key__gte=lo, first_key__lte=hi) | cidrs_reaching(family, lo)
             for family, (lo, hi) in spans.items()
         ),
     )

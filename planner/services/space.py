@@ -19,10 +19,16 @@ from django.db.models import QuerySet
 from ipam.addresses import int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
 from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
-from planner.addressing import address_key, containing_cidr_keys, key_value, parse_address
+from planner.addressing import address_key, key_value, parse_address
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, Node, NodeSegment, Subnet
-from planner.querysets import WINDOW_FIELDS, ranges_in_order, reaching_in, window_range
+from planner.querysets import (
+    WINDOW_FIELDS,
+    cidrs_reaching,
+    ranges_in_order,
+    reaching_in,
+    window_range,
+)
 
 
 @dataclass(frozen=True)
@@ -151,9 +157,7 @@ def _blocks_in_order(pool: AddressPool, floor: int) -> Iterator[Interval]:
     """CIDRs of every cluster's Subnets lying in the pool from `floor` on, lowest first."""
     subnets = Subnet.objects.filter(family=pool.family)
     floor_key = address_key(pool.family, floor)
-    reaching = subnets.filter(
-        first_key__in=containing_cidr_keys(pool.family, floor), last_key__gte=floor_key
-    )
+    reaching = subnets.filter(cidrs_reaching(pool.family, floor_key))
     inside = ranges_in_order(subnets, "first_key", "last_key", floor_key, pool.last_key)
     return chain(ranges_of(reaching, "first_key", "last_key"), inside)
 
