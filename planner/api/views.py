@@ -121,17 +121,15 @@ class CarvingViewSetMixin:
     @action(detail=True, methods=["post"], filter_backends=[])
     def carve(self, request: Request, pk: str | None = None) -> Response:
         params = self.get_serializer(data=request.data)
-        if not params.is_valid():
-            self.get_object()  # an unknown space is a 404 before a 400
-            raise ValidationError(params.errors)
         # The service reads the space locked; reading it here first would cost a query.
         model = self.queryset.model
         try:
+            params.is_valid(raise_exception=True)
             space = model(pk=model._meta.pk.to_python(pk))
             subnet = self.carve_service(space, **params.validated_data)
-        except (DjangoValidationError, model.DoesNotExist):
-            # A malformed id or a missing space answers the 404 every other action does;
-            # any other error (an invalid name, say) goes on as it was raised.
+        except (ValidationError, DjangoValidationError, model.DoesNotExist):
+            # A malformed id or a missing space answers the 404 every other action does,
+            # before any 400; any other error (an invalid name, say) goes on as raised.
             self.get_object()
             raise
         data = api.SubnetSerializer(subnet, context=self.get_serializer_context()).data
