@@ -118,12 +118,12 @@ class SubnetQuerySet(models.QuerySet):
         earlier in the list), by index: a few queries per address family, however many
         subnets there are. `stored_names`: the (cluster id, name) pairs of stored Subnets
         that hold any of the names, when the caller has read them already."""
-        others = self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
         if stored_names is None:
-            stored_names = self._stored_names(others, subnets)
+            stored_names = self._stored_names(self._others(subnets), subnets)
         errors = self._names_taken(stored_names, subnets)
         if not windows:
             return errors
+        others = self._others(subnets)
         by_family = defaultdict(list)
         for index, subnet in enumerate(subnets):
             if index not in errors:
@@ -131,6 +131,10 @@ class SubnetQuerySet(models.QuerySet):
         for indexes in by_family.values():
             errors.update(self._windows_taken(others, subnets, indexes))
         return errors
+
+    def _others(self, subnets: list) -> models.QuerySet:
+        """Stored Subnets other than `subnets` (changed ones are stored already)."""
+        return self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
 
     @staticmethod
     def _stored_names(others: models.QuerySet, subnets: list) -> set[tuple[int, str]]:

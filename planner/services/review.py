@@ -20,7 +20,7 @@ from ipam.planner_checks import ERROR, Finding, check_network, check_subnet
 from planner.models import Network, Subnet
 from planner.querysets import cidrs_reaching
 from planner.services.errors import HybridnetDenied, PlannerRejected
-from planner.services.specs import network_spec, planned_state, subnet_spec
+from planner.services.specs import NO_SUBNETS, network_spec, planned_state, subnet_spec
 
 
 def _enforce(decision: Decision, findings: list[Finding], kind: str) -> list[Finding]:
@@ -85,8 +85,7 @@ def _stored_to_read(subnets: list[Subnet], *, names: bool, nesting: bool) -> Q:
         wanted.append(_overlapping_spans(subnets))
     if names:
         wanted.append(Q(name__in={subnet.name for subnet in subnets}))
-    # Nothing wanted: a condition Django answers without asking the database.
-    return reduce(operator.or_, wanted) if wanted else Q(pk__in=[])
+    return reduce(operator.or_, wanted) if wanted else NO_SUBNETS
 
 
 def stored_names(states: dict[int, ClusterState]) -> set[tuple[int, str]]:

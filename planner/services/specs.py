@@ -10,6 +10,9 @@ from ipam.spec import BGPPeer, IPInstanceSpec, NetworkSpec, NodeSpec, SubnetSpec
 from planner.constants import MANAGED_BY_LABELS
 from planner.models import Cluster, Network, Node, ObservedIPInstance, Subnet
 
+# planned_state(subnets_where=NO_SUBNETS): a review that needs no stored Subnet.
+NO_SUBNETS = Q(pk__in=[])
+
 
 def bgp_peer(peer: dict) -> BGPPeer:
     return BGPPeer(
@@ -68,6 +71,15 @@ def ipinstance_spec(observed: ObservedIPInstance) -> IPInstanceSpec:
     )
 
 
+def _subnet_specs(cluster: Cluster, where: Q | None) -> list[SubnetSpec]:
+    # NO_SUBNETS: not even a query to compose (a carve from a pool reads none).
+    if where is NO_SUBNETS:
+        return []
+    subnets = cluster.subnets.all() if where is None else cluster.subnets.filter(where)
+    subnets = subnets.annotate(network_name=F("network__name")).order_by("pk")
+    return [subnet_spec(subnet, subnet.network_name) for subnet in subnets]
+
+
 def planned_state(
     cluster: Cluster,
     *,
@@ -80,21 +92,17 @@ def planned_state(
     Networks (with the planned nodes their selectors match), Subnets and Nodes, and the
     IPInstances last observed. A review that no rule of which reads IPInstances or Nodes
     leaves them out (`with_ipinstances`, `with_nodes`), one that reads only some Subnets
-    reads only those (`subnets_where`), and one that reads only some Networks, which the
-    caller holds, is given those (`networks`)."""
+    reads only those (`subnets_where`; NO_SUBNETS: none), and one that reads only some
+    Networks, which the caller holds, is given those (`networks`)."""
     nodes = [node_spec(node) for node in cluster.nodes.all()] if with_nodes else []
     planned_networks = list(cluster.networks.all() if networks is None else networks)
     network_specs = []
     for network in planned_networks:
         members = [node.name for node in nodes if node.matches(network.node_selector)]
         network_specs.append(network_spec(network, members if network.node_selector else ()))
-    subnets = cluster.subnets.all()
-    if subnets_where is not None:
-        subnets = subnets.filter(subnets_where)
-    subnets = subnets.annotate(network_name=F("network__name")).order_by("pk")
     return ClusterState(
         networks=network_specs,
-        subnets=[subnet_spec(subnet, subnet.network_name) for subnet in subnets],
+        subnets=_subnet_specs(cluster, subnets_where),
         ipinstances=(
             [ipinstance_spec(observed) for observed in cluster.ip_instances.all()]
             if with_ipinstances
