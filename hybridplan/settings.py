@@ -77,6 +77,19 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# PostgreSQL plans every statement it is sent as text; a prepared one is planned once per
+# connection. Prepared after PREPARE_THRESHOLD runs on a connection kept between requests
+# (DATABASE_CONN_MAX_AGE). Off behind a pooler that cannot keep prepared statements
+# (PgBouncer in transaction mode before 1.21).
+PREPARE_THRESHOLD = 2
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if (
+    DATABASE_PREPARED_STATEMENTS
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -16,6 +16,7 @@ SETTINGS_VARS = (
     "DEBUG",
     "ALLOWED_HOSTS",
     "HYBRIDPLAN_CREDENTIALS_KEY",
+    "DATABASE_PREPARED_STATEMENTS",
 )
 PROBE = """
 import json, django
@@ -24,6 +25,7 @@ from django.conf import settings as s
 print(json.dumps({
     "engine": s.DATABASES["default"]["ENGINE"], "db_name": str(s.DATABASES["default"]["NAME"]),
     "db_host": s.DATABASES["default"].get("HOST"), "debug": s.DEBUG,
+    "db_options": s.DATABASES["default"].get("OPTIONS", {}),
     "hosts": s.ALLOWED_HOSTS, "broker": s.CELERY_BROKER_URL, "results": s.CELERY_RESULT_BACKEND,
     "secret": s.SECRET_KEY, "credentials_key": s.HYBRIDPLAN_CREDENTIALS_KEY,
 }))
@@ -78,11 +80,22 @@ def test_environment_overrides(tmp_path):
     )
     assert loaded["engine"] == "django.db.backends.postgresql"
     assert (loaded["db_name"], loaded["db_host"]) == ("plans", "db.example")
+    # PostgreSQL prepares the statements a kept connection runs again (server-side binding).
+    assert loaded["db_options"] == {"server_side_binding": True, "prepare_threshold": 2}
     assert loaded["broker"] == loaded["results"] == "redis://cache.example:6379/2"
     assert loaded["debug"] is True
     assert loaded["hosts"] == ["plan.example", "api.example"]
     assert loaded["secret"] == "k" * 50
     assert not (tmp_path / "secret-key").exists()
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path):
+    loaded = settings_from(
+        tmp_path,
+        DATABASE_URL="postgres://planner@db.example:5433/plans",
+        DATABASE_PREPARED_STATEMENTS="false",
+    )
+    assert loaded["db_options"] == {}
 
 
 def test_celery_broker_url_wins_over_redis_url(tmp_path):
