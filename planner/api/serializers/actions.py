@@ -9,12 +9,13 @@ from rest_framework import serializers
 from ipam.errors import ReviewInputError
 from ipam.review import load_objects
 from planner.api.constants import FREE_INTERVALS_DEFAULT_LIMIT, FREE_INTERVALS_MAX_LIMIT
+from planner.api.serializers.base import FieldPrototypesMixin
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH
 from planner.models import Network
 from planner.validators import validate_k8s_name
 
 
-class CarveSerializer(serializers.Serializer):
+class CarveSerializer(FieldPrototypesMixin, serializers.Serializer):
     """What every carve asks for: the Network the new Subnet belongs to, and its name."""
 
     network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.select_related("cluster"))
