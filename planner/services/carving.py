@@ -175,10 +175,11 @@ def carve_segment(
     again, locked: only its id counts, and NodeSegment.DoesNotExist says it is gone."""
     if sum((size is not None, bool(start or end), largest)) != 1:
         raise PlannerRejected("give exactly one of: size, start and end, or largest")
-    # Locked, with what the carve reads of it more than once: node addresses, reservations.
+    # Locked, with what the carve reads of it more than once: node addresses (reservations
+    # are kept by `reservations`).
     segment = (
         NodeSegment.objects.select_for_update()
-        .prefetch_related(Prefetch("nodes", queryset=node_address_rows()), "reservations")
+        .prefetch_related(Prefetch("nodes", queryset=node_address_rows()))
         .get(pk=segment.pk)
     )
     _check_segment_network(network, segment)
@@ -240,7 +241,7 @@ def carve_pool(
     """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`. The
     pool is read again, locked: only its id counts, and AddressPool.DoesNotExist says it is
     gone."""
-    pool = AddressPool.objects.select_for_update().prefetch_related("reservations").get(pk=pool.pk)
+    pool = AddressPool.objects.select_for_update().get(pk=pool.pk)
     _check_pool_request(pool, network, prefixlen)
     lo, hi = pool_range(pool)
     block = 1 << (FAMILY_BITS[pool.family] - prefixlen)

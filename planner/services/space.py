@@ -74,12 +74,26 @@ def _prefetched(parent: NodeSegment | AddressPool, relation: str) -> bool:
     return relation in getattr(parent, "_prefetched_objects_cache", {})
 
 
+# Where `reservations` keeps, on a segment or pool it read them for, the ranges of each kind.
+RESERVED_RANGES_ATTRIBUTE = "_reserved_ranges"
+
+
 def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
-    """The parent's reservations of `kind`: from what a list prefetched, else one query."""
+    """The parent's reservations of `kind`: from what a list prefetched, else from one query
+    for every kind, whose ranges the parent keeps (a carve asks for two kinds, some twice;
+    the prefetch machinery would cost it more than the query)."""
     if _prefetched(parent, "reservations"):
         rows = [row for row in parent.reservations.all() if row.kind == kind]
         return instance_ranges(rows, "start_key", "end_key")
-    return ranges_of(parent.reservations.filter(kind=kind), "start_key", "end_key")
+    kept = getattr(parent, RESERVED_RANGES_ATTRIBUTE, None)
+    if kept is None:
+        rows = parent.reservations.order_by("start_key").values_list("kind", "start_key", "end_key")
+        by_kind: dict[str, list[Interval]] = {}
+        for row_kind, first, last in rows:
+            by_kind.setdefault(row_kind, []).append((key_value(first), key_value(last)))
+        kept = {row_kind: IntervalSet.from_sorted(ranges) for row_kind, ranges in by_kind.items()}
+        setattr(parent, RESERVED_RANGES_ATTRIBUTE, kept)
+    return kept.get(kind, IntervalSet())
 
 
 def node_address_rows() -> QuerySet:

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from planner import querysets
-from planner.choices import NetworkTypeChoices
-from planner.models import Subnet
+from planner.choices import NetworkTypeChoices, ReservationKindChoices
+from planner.models import Reservation, Subnet
 from planner.services.carving import carve_pool
 from planner.services.space import pool_free, pool_taken, segment_free
 from tests.planner.factories import make_cluster, make_network, make_pool, make_segment, make_subnet
@@ -93,3 +93,20 @@ def test_the_search_reads_only_the_chunks_before_the_fit(tiny_chunks):
     # The supernets below the pool, then one chunk: not the 8 blocks.
     assert len(reads) == 2
     assert "LIMIT 2" in reads[-1]["sql"]
+
+
+def test_a_pool_carve_reads_its_reservations_of_every_kind_in_one_query():
+    pool = make_pool("10.3.0.0/24")
+    pod, infrastructure = ReservationKindChoices.POD, ReservationKindChoices.INFRASTRUCTURE
+    for start, kind in (("10.3.0.0", infrastructure), ("10.3.0.5", pod), ("10.3.0.9", pod)):
+        reservation = Reservation(pool=pool, start=start, kind=kind)
+        reservation.full_clean()
+        reservation.save()
+    with CaptureQueriesContext(connection) as queries:
+        subnet = carve_pool(pool, network=overlay("c0"), name="b0", prefixlen=28)
+    reads = [query for query in queries.captured_queries if "planner_reservation" in query["sql"]]
+    assert len(reads) == 1
+    # No block holds the infrastructure address; a block holding a pod one reserves it.
+    assert (subnet.cidr, subnet.reserved_ips) == ("10.3.0.16/28", [])
+    second = carve_pool(pool, network=overlay("c1"), name="b1", prefixlen=29)
+    assert (second.cidr, second.reserved_ips) == ("10.3.0.8/29", ["10.3.0.9"])
