@@ -79,14 +79,16 @@ DATABASES = {
 }
 # PostgreSQL plans every statement it is sent as text; a prepared one is planned once per
 # connection. Prepared after PREPARE_THRESHOLD runs on a connection kept between requests
-# (DATABASE_CONN_MAX_AGE). Off behind a pooler that cannot keep prepared statements
-# (PgBouncer in transaction mode before 1.21).
+# (DATABASE_CONN_MAX_AGE), with parameters bound on the server (hybridplan.postgresql keeps
+# statements under the limit that sets). Off behind a pooler that cannot keep prepared
+# statements (PgBouncer in transaction mode before 1.21).
 PREPARE_THRESHOLD = 2
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if (
     DATABASE_PREPARED_STATEMENTS
     and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 ):
+    DATABASES["default"]["ENGINE"] = "hybridplan.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD
     )

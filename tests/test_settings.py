@@ -78,9 +78,10 @@ def test_environment_overrides(tmp_path):
         ALLOWED_HOSTS="plan.example, api.example",
         SECRET_KEY="k" * 50,
     )
-    assert loaded["engine"] == "django.db.backends.postgresql"
     assert (loaded["db_name"], loaded["db_host"]) == ("plans", "db.example")
-    # PostgreSQL prepares the statements a kept connection runs again (server-side binding).
+    # PostgreSQL prepares the statements a kept connection runs again (server-side binding),
+    # through the backend that batches writes under the limit of server-bound parameters.
+    assert loaded["engine"] == "hybridplan.postgresql"
     assert loaded["db_options"] == {"server_side_binding": True, "prepare_threshold": 2}
     assert loaded["broker"] == loaded["results"] == "redis://cache.example:6379/2"
     assert loaded["debug"] is True
@@ -95,7 +96,7 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path):
         DATABASE_URL="postgres://planner@db.example:5433/plans",
         DATABASE_PREPARED_STATEMENTS="false",
     )
-    assert loaded["db_options"] == {}
+    assert (loaded["engine"], loaded["db_options"]) == ("django.db.backends.postgresql", {})
 
 
 def test_celery_broker_url_wins_over_redis_url(tmp_path):

@@ -130,14 +130,3 @@ def test_a_post_init_listener_still_hears_each_row() -> None:
         post_init.disconnect(listen, sender=Site)
     assert heard == ["dc1", "dc2"]
     assert [site.pk for site in loaded] == [site.pk for site in sites]
-
-
-def test_a_statement_run_again_on_a_connection_is_prepared():
-    """PostgreSQL plans a prepared statement once per connection (settings: server-side
-    binding, prepare_threshold): the carve's repeated lookups are among those it keeps."""
-    for _ in range(3):
-        list(Site.objects.filter(name="prepared").values_list("pk", flat=True))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [statement for (statement,) in cursor.fetchall()]
-    assert any('FROM "planner_site"' in statement for statement in prepared), prepared

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, batching its writes under the protocol's parameter limit."""
