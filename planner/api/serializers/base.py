@@ -8,8 +8,9 @@ from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, cached_property
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -31,8 +32,8 @@ from planner.services.errors import BulkValidationError
 # detail URL templates (detail_url), whose placeholder id is replaced by each object's.
 RELATED_OBJECTS = "related_objects"
 URL_TEMPLATES = "url_templates"
-# ... and the names of the objects a page of rows refers to, by model and id.
-BRIEF_NAMES = "brief_names"
+# ... and the brief forms of the objects a page of rows refers to, by model and id.
+BRIEF_FORMS = "brief_forms"
 PK_PLACEHOLDER = "__pk__"
 # DRF writes a UTC timestamp's "+00:00" as "Z".
 UTC_ZONE_NAME = "UTC"
@@ -99,23 +100,15 @@ class BriefSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True)
 
 
-class BriefObject(NamedTuple):
-    """A related object as far as its brief form goes, from names a list read."""
-
-    model: type[Model]
-    pk: Any
-    name: str
-
-
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     """A relation written as the related object's id and read as its brief form: from the
-    names a list read for its page (read_brief_names), else from the related object.
+    brief forms a list built for its page (read_brief_names), else from the related object.
 
     Documented in the schema by `planner.api.schema.BriefRelatedFieldExtension`.
     """
 
-    # The names of the related objects a list read for its page, by id (read_brief_names).
-    page_names: Mapping[Any, str] = MappingProxyType({})
+    # The brief forms of the related objects a list read for its page, by id.
+    page_briefs: Mapping[Any, dict[str, Any]] = MappingProxyType({})
 
     def use_pk_only_optimization(self) -> bool:
         return False
@@ -129,16 +122,18 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         """The serializer's context, which DRF looks up through every parent on each use."""
         return self.context
 
-    def get_attribute(self, instance: Model) -> Any:
-        # From the page's names, unless the object is at hand: a page of 1,000 subnets shows
-        # 4,000 relations.
+    def shown(self, instance: Model) -> dict[str, Any] | None:
+        """What the field shows of `instance`: the page's brief form of the related object,
+        unless the object is at hand (a page of 1,000 subnets shows 4,000 relations)."""
         if not self.relation.is_cached(instance):
             pk = getattr(instance, self.relation.attname)
             if pk is None:
                 return None
-            if pk in self.page_names:
-                return BriefObject(self.relation.related_model, pk, self.page_names[pk])
-        return super().get_attribute(instance)
+            brief = self.page_briefs.get(pk)
+            if brief is not None:
+                return brief
+        related = super().get_attribute(instance)
+        return None if related is None else self.to_representation(related)
 
     def to_internal_value(self, data: Any) -> Model:
         # A bulk request names the same few objects many times: read each once per request.
@@ -148,28 +143,28 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
             cache[key] = super().to_internal_value(data)
         return cache[key]
 
-    def to_representation(self, value: Model | BriefObject) -> dict[str, Any]:
+    def to_representation(self, value: Model) -> dict[str, Any]:
         # Built by hand, not through BriefSerializer: a list of 1,000 rows renders thousands.
-        model = value.model if isinstance(value, BriefObject) else type(value)
-        return {
-            "id": value.pk,
-            "name": value.name,
-            "url": detail_url(model, value.pk, self.root_context),
-        }
+        return brief_form(type(value), value.pk, value.name, self.root_context)
+
+
+def brief_form(model: type[Model], pk: Any, name: str, context: dict[str, Any]) -> dict[str, Any]:
+    return {"id": pk, "name": name, "url": detail_url(model, pk, context)}
 
 
 def read_brief_names(serializer: serializers.Serializer, rows: list[Model]) -> None:
     """Read, in one query, the names of the objects `rows` refer to through the serializer's
-    brief relations, unless the rows hold those objects already, and hand each relation its
-    names (`page_names`): a page of rows then names its clusters, networks and segments
-    without building them."""
-    names = serializer.context.setdefault(BRIEF_NAMES, {})
+    brief relations, unless the rows hold those objects already, and hand each relation the
+    brief forms (`page_briefs`): a page of rows then shows its clusters, networks and
+    segments without building them, each brief form built once."""
+    context = serializer.context
+    briefs = context.setdefault(BRIEF_FORMS, {})
     wanted: dict[type[Model], set] = {}
     for field in serializer._readable_fields:
         if not isinstance(field, BriefRelatedField):
             continue
         relation = field.relation
-        field.page_names = known = names.setdefault(relation.related_model, {})
+        field.page_briefs = known = briefs.setdefault(relation.related_model, {})
         wanted.setdefault(relation.related_model, set()).update(
             pk
             for row in rows
@@ -187,7 +182,8 @@ def read_brief_names(serializer: serializers.Serializer, rows: list[Model]) -> N
         for index, model in enumerate(models_read)
     )
     for index, pk, name in first.union(*rest, all=True):
-        names[models_read[index]][pk] = name
+        model = models_read[index]
+        briefs[model][pk] = brief_form(model, pk, name, context)
 
 
 class BulkListSerializer(serializers.ListSerializer):
@@ -250,12 +246,37 @@ class DefaultZoneDateTimeField(serializers.DateTimeField):
 # How a serializer field reads its value from the object: DRF's generic lookup, or a
 # plain getattr where DRF's lookup could only come to the same.
 Getter = Callable[[Model], Any]
+# How it shows the value read; None: as read.
+Representer = Callable[[Any], Any] | None
 # DRF's own get_attribute: a field that keeps it reads `source_attrs` and nothing else.
 PLAIN_GET_ATTRIBUTE = (Field.get_attribute, RelatedField.get_attribute)
+# DRF representations that give back a value of these columns' types unchanged (str(text),
+# int(number), a bool for a bool), by the model field's internal type.
+AS_READ = {
+    serializers.CharField.to_representation: {"CharField", "TextField"},
+    serializers.IntegerField.to_representation: {
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    },
+    serializers.BooleanField.to_representation: {"BooleanField"},
+}
 
 
 def _whole_object(instance: Model) -> Model:
     return instance
+
+
+@cache
+def _column(model: type[Model], attribute: str) -> models.Field | None:
+    """The model's concrete, non-relational column of that name, if there is one."""
+    for field in model._meta.concrete_fields:
+        if field.name == attribute and not field.is_relation:
+            return field
+    return None
 
 
 @cache
@@ -284,15 +305,23 @@ def _attribute_getter(field: Field, attribute: str) -> Getter:
     return get
 
 
-def _getter(model: type[Model], field: Field) -> Getter:
+def _plan_step(model: type[Model], field: Field) -> tuple[Getter, Representer]:
+    """How the plan reads and shows `field` of a `model` object, as DRF would."""
+    if isinstance(field, BriefRelatedField):
+        return field.shown, None
     plain = type(field).get_attribute in PLAIN_GET_ATTRIBUTE and not (
         isinstance(field, RelatedField) and field.use_pk_only_optimization()
     )
     if plain and not field.source_attrs:  # source="*"
-        return _whole_object
+        return _whole_object, field.to_representation
     if plain and len(field.source_attrs) == 1 and _holds_data(model, field.source):
-        return _attribute_getter(field, field.source)
-    return field.get_attribute
+        column = _column(model, field.source)
+        if column is None:
+            return _attribute_getter(field, field.source), field.to_representation
+        # A column is always there to read (deferred, it is read from the database).
+        as_read = column.get_internal_type() in AS_READ.get(type(field).to_representation, ())
+        return attrgetter(field.source), None if as_read else field.to_representation
+    return field.get_attribute, field.to_representation
 
 
 def _field_copy(prototype: Field) -> Field:
@@ -354,9 +383,9 @@ class PlannerModelSerializer(FieldPrototypesMixin, serializers.ModelSerializer):
         return self.serializer_url_field, {}
 
     @cached_property
-    def _representation_plan(self) -> list[tuple[str, Getter, Callable[[Any], Any]]]:
+    def _representation_plan(self) -> list[tuple[str, Getter, Representer]]:
         return [
-            (field.field_name, _getter(self.Meta.model, field), field.to_representation)
+            (field.field_name, *_plan_step(self.Meta.model, field))
             for field in self._readable_fields
         ]
 
@@ -372,7 +401,7 @@ class PlannerModelSerializer(FieldPrototypesMixin, serializers.ModelSerializer):
             if value is None or (value.__class__ is PKOnlyObject and value.pk is None):
                 shown[name] = None
             else:
-                shown[name] = represent(value)
+                shown[name] = value if represent is None else represent(value)
         return shown
 
     def create(self, validated_data: dict[str, Any]) -> Model:
