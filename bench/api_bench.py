@@ -8,12 +8,14 @@ the end), seeds it through the ORM, starts gunicorn on a free port of 127.0.0.1,
 each at two sizes: a bulk create of subnets in one request; a carve from a node segment
 holding many slices; a /26 carve from a /8 pool holding many blocks, sequentially and from
 2 parallel clients (carves per second); a page of subnets with their utilization; the
-free intervals of an IPv6 /48 pool holding many blocks.
+free intervals of an IPv6 /48 pool holding many blocks. Last, how long a plain CPython
+loop took before and after: the speed of a shared machine drifts (seen here: 0.94 to 1.66 s
+for the same loop within minutes), and so do the figures with it.
 
 Seeded slices and blocks belong to other clusters than the one carving, as in a space
 shared by many clusters: the carving cluster's own size costs its admission review apart.
-A run takes about a quarter of an hour, most of it in the 1,000-subnet bulk creates and the
-carves from the fullest pool.
+A run takes about five minutes, most of it in seeding (about a minute) and the 1,000-subnet
+bulk creates.
 """
 
 import argparse
@@ -52,6 +54,8 @@ SERVER_START_SECONDS = 60
 SERVER_POLL_SECONDS = 5
 REQUEST_TIMEOUT_SECONDS = 600
 MS = 1000
+# The machine's speed, as a CPython loop of this many additions takes (reference_seconds).
+REFERENCE_ADDITIONS = 10_000_000
 
 # The two sizes of each measurement.
 BULK_SIZES = (100, 1000)
@@ -115,6 +119,7 @@ def main() -> None:
         plan = seed()
         analyze()
         print(f"seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        speed_before = reference_seconds()
         with gunicorn(environment) as base_url:
             client = Client(base_url, token)
             rows = [
@@ -124,6 +129,7 @@ def main() -> None:
                 *list_rows(client, options.repeats),
                 *free_rows(client, plan, options.repeats),
             ]
+        speed_after = reference_seconds()
         from django.db import connections
 
         connections.close_all()
@@ -131,6 +137,10 @@ def main() -> None:
     print(f"\n{'operation':<52} {'size':>16} {'median ms':>10}  note")
     for operation, size, milliseconds, note in rows:
         print(f"{operation:<52} {size:>16} {milliseconds:>10.1f}  {note}")
+    print(
+        f"\nmachine: {REFERENCE_ADDITIONS:,} additions in a CPython loop took "
+        f"{speed_before:.2f} s before the measurements, {speed_after:.2f} s after"
+    )
 
 
 # -- database and server ---------------------------------------------------------------------
@@ -148,6 +158,16 @@ def bench_database(server: str) -> Iterator[None]:
         yield
     finally:
         run(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+def reference_seconds() -> float:
+    """How fast this machine runs Python just now: a shared machine's speed drifts, and
+    figures from runs at different speeds compare only alongside this."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(REFERENCE_ADDITIONS):
+        total += number
+    return time.perf_counter() - started
 
 
 def free_port() -> int:
