@@ -199,10 +199,12 @@ class SubnetQuerySet(models.QuerySet):
 
 class NodeSegmentQuerySet(models.QuerySet):
     def with_utilization_data(self) -> "NodeSegmentQuerySet":
-        """Prefetch what segment utilization reads: nodes, reservations, slices."""
-        return self.prefetch_related("nodes", "reservations", "subnets")
+        """Prefetch what segment utilization reads of each segment: nodes, reservations (the
+        slices of a page's segments are read together, planner.services.utilization)."""
+        return self.prefetch_related("nodes", "reservations")
 
 
 class AddressPoolQuerySet(models.QuerySet):
     def with_utilization_data(self) -> "AddressPoolQuerySet":
-        return self.prefetch_related("reservations", "subnets")
+        """Prefetch what pool utilization reads of each pool: its reservations."""
+        return self.prefetch_related("reservations")

@@ -47,8 +47,6 @@ from planner.services.subnets import delete_subnet
 TIMESTAMP_ORDERING = ["created", "last_updated"]
 # Any path segment reaches the view, so a malformed id is DRF's JSON 404, not Django's page.
 ANY_LOOKUP = "[^/]+"
-# What utilization reads of a segment's or pool's subnets: their last observed status.
-OBSERVED_SUBNETS = Prefetch("subnets", queryset=Subnet.objects.with_observed_status())
 # What a subnet's drift reads of its segment: the node addresses, nothing else of the nodes.
 SEGMENT_NODE_ADDRESSES = Prefetch("segment__nodes", queryset=node_address_rows())
 
@@ -184,9 +182,7 @@ ADDRESS_SPACE_ALIASES = {"cidr": ["first_key", "last_key"]}
 class NodeSegmentViewSet(CarvingViewSetMixin, PlannerModelViewSet):
     """Node segments; `carve` hands out an underlay slice, `free` lists what is left."""
 
-    queryset = NodeSegment.objects.select_related("site").prefetch_related(
-        "nodes", "reservations", OBSERVED_SUBNETS
-    )
+    queryset = NodeSegment.objects.select_related("site").with_utilization_data()
     serializer_class = api.NodeSegmentSerializer
     filterset_class = filtersets.NodeSegmentFilterSet
     ordering_fields = [*ADDRESS_SPACE_ORDERING, "vlan_id"]
@@ -200,9 +196,7 @@ class NodeSegmentViewSet(CarvingViewSetMixin, PlannerModelViewSet):
 class AddressPoolViewSet(CarvingViewSetMixin, PlannerModelViewSet):
     """Address pools; `carve` hands out an aligned block, `free` lists what is left."""
 
-    queryset = AddressPool.objects.select_related("site").prefetch_related(
-        "reservations", OBSERVED_SUBNETS
-    )
+    queryset = AddressPool.objects.select_related("site").with_utilization_data()
     serializer_class = api.AddressPoolSerializer
     filterset_class = filtersets.AddressPoolFilterSet
     ordering_fields = [*ADDRESS_SPACE_ORDERING, "purpose"]

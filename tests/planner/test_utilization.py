@@ -8,11 +8,7 @@ from django.utils import timezone
 from planner.choices import NetworkTypeChoices
 from planner.models import AddressPool, NodeSegment, ObservedSubnetStatus, Subnet
 from planner.services.carving import carve_pool, carve_segment
-from planner.services.utilization import (
-    pool_utilization,
-    segment_utilization,
-    subnet_observed,
-)
+from planner.services.utilization import pool_usages, segment_usages, subnet_observed
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +20,8 @@ def test_segment_utilization_counts_fixed_planned_and_free():
         make_node(segment, f"192.168.56.{host}", name=f"n{host}")
     network = make_network(make_cluster(), net_id=0)
     carve_segment(segment, network=network, name="a", start="192.168.56.5", end="192.168.56.54")
-    usage = segment_utilization(NodeSegment.objects.with_utilization_data().get())
+    segment = NodeSegment.objects.with_utilization_data().get()
+    usage = segment_usages([segment])[segment.pk].utilization
     # usable .1-.254 = 254; fixed = gateway + 5 nodes; planned = .5-.54 less nodes .5 .6 = 48
     assert (usage.size, usage.fixed, usage.planned, usage.free) == (254, 6, 48, 200)
     assert usage.percent_planned == 19.35
@@ -34,7 +31,8 @@ def test_pool_utilization_and_ipv6_counts_without_listing_addresses():
     pool = make_pool("fd00:100::/48", name="v6")
     overlay = make_network(make_cluster(), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
     carve_pool(pool, network=overlay, name="a", prefixlen=112)
-    usage = pool_utilization(AddressPool.objects.with_utilization_data().get())
+    pool = AddressPool.objects.with_utilization_data().get()
+    usage = pool_usages([pool])[pool.pk].utilization
     assert (usage.size, usage.planned) == (1 << 80, 1 << 16)
 
 
@@ -62,8 +60,7 @@ def test_subnet_capacity_follows_hybridnet_and_observed_status_is_annotated():
 def test_segment_list_utilization_does_not_grow_queries_with_rows():
     def queries_for_listing() -> int:
         with CaptureQueriesContext(connection) as context:
-            for segment in NodeSegment.objects.with_utilization_data():
-                segment_utilization(segment)
+            segment_usages(list(NodeSegment.objects.with_utilization_data()))
         return len(context.captured_queries)
 
     network = make_network(make_cluster(), net_id=0)
@@ -74,3 +71,37 @@ def test_segment_list_utilization_does_not_grow_queries_with_rows():
         make_node(segment, f"10.{index}.0.9", name=f"n{index}")
         carve_segment(segment, network=network, name=f"slice-{index}", size=8)
     assert queries_for_listing() == few
+
+
+def test_space_usage_sums_the_observed_use_of_the_subnets_pulled():
+    pool = make_pool("10.8.0.0/16", name="p")
+    overlay = make_network(make_cluster(), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+    blocks = [
+        carve_pool(pool, network=overlay, name=f"b{index}", prefixlen=24) for index in range(3)
+    ]
+    assert pool_usages([pool])[pool.pk].observed is None
+    for block, used in zip(blocks[:2], (5, 7), strict=True):
+        ObservedSubnetStatus.objects.create(
+            cluster=block.cluster,
+            subnet_name=block.name,
+            total=253,
+            used=used,
+            available=253 - used,
+            observed_at=timezone.now(),
+        )
+    usage = pool_usages([pool])[pool.pk]
+    assert usage.observed == {"used": 12, "available": 494}
+    assert (usage.utilization.planned, usage.utilization.free) == (768, 65536 - 768)
+
+
+def test_a_page_of_spaces_is_measured_in_one_query_of_their_subnets():
+    overlay = make_network(make_cluster(), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+    pools = [make_pool(f"10.{index}.0.0/16", name=f"p{index}") for index in range(1, 4)]
+    for pool in pools:
+        for index in range(3):
+            carve_pool(pool, network=overlay, name=f"{pool.name}-{index}", prefixlen=26)
+    pools = list(AddressPool.objects.with_utilization_data())
+    with CaptureQueriesContext(connection) as queries:
+        usages = pool_usages(pools)
+    assert len(queries.captured_queries) == 1
+    assert {usage.utilization.planned for usage in usages.values()} == {3 * 64}

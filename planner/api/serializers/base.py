@@ -64,6 +64,14 @@ class ReadOnlyObjectField(serializers.Field):
         super().__init__(**{**kwargs, "read_only": True, "source": "*"})
 
 
+class PageReadingField(ReadOnlyObjectField):
+    """A value computed from the whole object that a list reads for all its page's rows at
+    once (read_page) before showing them."""
+
+    def read_page(self, rows: list[Model]) -> None:
+        raise NotImplementedError
+
+
 @extend_schema_field(OpenApiTypes.URI)
 class DetailUrlField(ReadOnlyObjectField):
     """The object's own URL (`url`)."""
@@ -191,11 +199,14 @@ class BulkListSerializer(serializers.ListSerializer):
     """Bulk create: every object or none. Errors come back keyed by the failing item's index,
     as DRF reports the items' field validation. A child with a `create_many_service` saves
     all items in one call; others are saved one by one. Shown, the rows' brief relations
-    are named in a query per relation (read_brief_names)."""
+    are named in one query (read_brief_names), and page-reading fields read for all rows."""
 
     def to_representation(self, data) -> list[dict[str, Any]]:
         rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
         read_brief_names(self.child, rows)
+        for field in self.child._readable_fields:
+            if isinstance(field, PageReadingField):
+                field.read_page(rows)
         return super().to_representation(rows)
 
     def create(self, validated_data: list[dict[str, Any]]) -> list[Model]:

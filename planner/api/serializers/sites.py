@@ -5,7 +5,7 @@ from rest_framework import serializers
 from planner.api.serializers.base import PlannerModelSerializer
 from planner.api.serializers.utilization import SpaceUtilizationField
 from planner.models import AddressPool, Node, NodeSegment, Reservation, Site
-from planner.services.utilization import pool_utilization, segment_utilization
+from planner.services.utilization import pool_usages, segment_usages
 
 TIMESTAMPS = ["created", "last_updated"]
 
@@ -21,7 +21,7 @@ class SiteSerializer(PlannerModelSerializer):
 class NodeSegmentSerializer(PlannerModelSerializer):
     """An L2 node segment (CIDR, gateway, VLAN) that underlay slices are carved from."""
 
-    utilization = SpaceUtilizationField(segment_utilization)
+    utilization = SpaceUtilizationField(segment_usages)
 
     class Meta(PlannerModelSerializer.Meta):
         model = NodeSegment
@@ -43,7 +43,7 @@ class NodeSegmentSerializer(PlannerModelSerializer):
 class AddressPoolSerializer(PlannerModelSerializer):
     """Routed space that overlay or BGP subnets are carved from as aligned blocks."""
 
-    utilization = SpaceUtilizationField(pool_utilization)
+    utilization = SpaceUtilizationField(pool_usages)
 
     class Meta(PlannerModelSerializer.Meta):
         model = AddressPool

@@ -1,16 +1,17 @@
 """How full a segment, pool or subnet is: planned figures, and observed use once pulled."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from planner.api.serializers.base import ReadOnlyObjectField
+from planner.api.serializers.base import PageReadingField, ReadOnlyObjectField
 from planner.models import Subnet
 from planner.services.drift import missing_exclusions
 from planner.services.space import segment_excluded
-from planner.services.utilization import Utilization, subnet_observed
+from planner.services.utilization import SpaceUsage, subnet_observed
 
 
 class ObservedUsageSerializer(serializers.Serializer):
@@ -41,35 +42,31 @@ class SubnetUtilizationSerializer(serializers.Serializer):
     )
 
 
-def observed_sum(subnets: Iterable[Subnet]) -> dict[str, int] | None:
-    """Used and available summed over the subnets that have been observed."""
-    statuses = [status for subnet in subnets if (status := subnet_observed(subnet))]
-    if not statuses:
-        return None
-    return {
-        "used": sum(status["used"] for status in statuses),
-        "available": sum(status["available"] for status in statuses),
-    }
-
-
 @extend_schema_field(SpaceUtilizationSerializer)
-class SpaceUtilizationField(ReadOnlyObjectField):
-    """Utilization of a segment or pool; its relations come prefetched by the viewset, and its
-    subnets annotated with their observed status."""
+class SpaceUtilizationField(PageReadingField):
+    """Utilization of a segment or pool: measured for a whole page at once (read_page), or
+    for the one object shown."""
 
-    def __init__(self, measure: Callable[[Any], Utilization], **kwargs: Any) -> None:
+    # What read_page measured, by the space's id.
+    page_usages: Mapping[Any, SpaceUsage] = MappingProxyType({})
+
+    def __init__(self, usages: Callable[[Sequence[Any]], dict[Any, SpaceUsage]], **kwargs: Any):
         super().__init__(**kwargs)
-        self.measure = measure
+        self.usages = usages
+
+    def read_page(self, rows: Sequence[Any]) -> None:
+        self.page_usages = self.usages(rows)
 
     def to_representation(self, space: Any) -> dict[str, Any]:
-        usage = self.measure(space)
+        usage = self.page_usages.get(space.pk) or self.usages([space])[space.pk]
+        measured = usage.utilization
         return {
-            "size": usage.size,
-            "fixed": usage.fixed,
-            "planned": usage.planned,
-            "free": usage.free,
-            "percent_planned": usage.percent_planned,
-            "observed": observed_sum(space.subnets.all()),
+            "size": measured.size,
+            "fixed": measured.fixed,
+            "planned": measured.planned,
+            "free": measured.free,
+            "percent_planned": measured.percent_planned,
+            "observed": usage.observed,
         }
 
 
