@@ -42,12 +42,6 @@ def span_text(family: int, first: int, last: int) -> str:
     return f"{int_to_text(first, family)}-{int_to_text(last, family)}"
 
 
-def ranges_of(rows: QuerySet, first_field: str, last_field: str) -> IntervalSet:
-    """All the rows' ranges at once: for the small sets (reservations)."""
-    keys = rows.order_by(first_field).values_list(first_field, last_field)
-    return IntervalSet.from_sorted((key_value(first), key_value(last)) for first, last in keys)
-
-
 def instance_ranges(rows, first_field: str, last_field: str) -> IntervalSet:
     """The ranges of rows already read (prefetched), from their key attributes."""
     return IntervalSet(
@@ -168,12 +162,14 @@ def pool_range(pool: AddressPool) -> Interval:
 
 
 def _blocks_in_order(pool: AddressPool, floor: int) -> Iterator[Interval]:
-    """CIDRs of every cluster's Subnets lying in the pool from `floor` on, lowest first."""
+    """CIDRs of every cluster's Subnets lying in the pool from `floor` on, lowest first: the
+    few starting below that reach `floor`, then those starting from it."""
     subnets = Subnet.objects.filter(family=pool.family)
     floor_key = address_key(pool.family, floor)
     reaching = subnets.filter(cidrs_reaching(pool.family, floor_key))
-    inside = ranges_in_order(subnets, "first_key", "last_key", floor_key, pool.last_key)
-    return chain(ranges_of(reaching, "first_key", "last_key"), inside)
+    return ranges_in_order(
+        subnets, "first_key", "last_key", floor_key, pool.last_key, reaching=reaching
+    )
 
 
 def pool_taken(pool: AddressPool, floor: int | None = None) -> Iterator[Interval]:

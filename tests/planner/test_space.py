@@ -1,6 +1,8 @@
 """Free space read in address order: every row counted once across chunk boundaries, rows
 reaching in from below the space counted, and reading stops at the first fit."""
 
+from ipaddress import IPv4Address
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -90,9 +92,30 @@ def test_the_search_reads_only_the_chunks_before_the_fit(tiny_chunks):
         taken = pool_taken(pool)
         next(taken), next(taken)  # the first chunk (2 rows) answers both
     reads = [query for query in queries.captured_queries if "planner_subnet" in query["sql"]]
-    # The supernets below the pool, then one chunk: not the 8 blocks.
-    assert len(reads) == 2
-    assert "LIMIT 2" in reads[-1]["sql"]
+    # The supernets below the pool with the first chunk, in one statement: not the 8 blocks.
+    assert len(reads) == 1
+    assert "UNION ALL" in reads[0]["sql"] and "LIMIT 2" in reads[0]["sql"]
+
+
+@pytest.mark.parametrize("combined", [True, False], ids=["one statement", "two statements"])
+def test_supernets_reaching_the_search_come_first_once(tiny_chunks, monkeypatch, combined):
+    # Supernets from below the pool reach into it (one of them starting where the search
+    # starts): each is read once, before the blocks inside, whether the database reads them
+    # with the first chunk or apart (SQLite cannot).
+    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", combined)
+    pool = make_pool("10.4.0.0/24")
+    make_subnet(overlay("c0"), "wide", "10.4.0.0/23", start="10.4.0.1", end="10.4.0.3")
+    make_subnet(overlay("c1"), "below", "10.0.0.0/13", start="10.0.0.1", end="10.0.0.9")
+    make_subnet(overlay("c2"), "inside", "10.4.0.64/26")
+    assert list(pool_taken(pool)) == [
+        span("10.0.0.0", "10.7.255.255"),
+        span("10.4.0.0", "10.4.1.255"),
+        span("10.4.0.64", "10.4.0.127"),
+    ]
+
+
+def span(first: str, last: str) -> tuple[int, int]:
+    return int(IPv4Address(first)), int(IPv4Address(last))
 
 
 def test_a_pool_carve_reads_its_reservations_of_every_kind_in_one_query():
