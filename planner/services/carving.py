@@ -28,6 +28,7 @@ from planner.services.errors import NoSpaceError, PlanConflictError, PlannerReje
 from planner.services.space import (
     first_fit,
     largest_free,
+    locked,
     node_address_rows,
     pool_range,
     pool_taken,
@@ -177,11 +178,8 @@ def carve_segment(
         raise PlannerRejected("give exactly one of: size, start and end, or largest")
     # Locked, with what the carve reads of it more than once: node addresses (reservations
     # are kept by `reservations`).
-    segment = (
-        NodeSegment.objects.select_for_update()
-        .prefetch_related(Prefetch("nodes", queryset=node_address_rows()))
-        .get(pk=segment.pk)
-    )
+    nodes = Prefetch("nodes", queryset=node_address_rows())
+    segment = locked(NodeSegment.objects.prefetch_related(nodes), segment.pk)
     _check_segment_network(network, segment)
     if size is not None:
         first, last = _window_by_size(segment, size)
@@ -241,7 +239,7 @@ def carve_pool(
     """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`. The
     pool is read again, locked: only its id counts, and AddressPool.DoesNotExist says it is
     gone."""
-    pool = AddressPool.objects.select_for_update().get(pk=pool.pk)
+    pool = locked(AddressPool.objects.all(), pool.pk)
     _check_pool_request(pool, network, prefixlen)
     lo, hi = pool_range(pool)
     block = 1 << (FAMILY_BITS[pool.family] - prefixlen)

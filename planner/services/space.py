@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from itertools import chain, islice
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from ipam.addresses import int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
 from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
 from planner.addressing import address_key, key_value, parse_address
 from planner.choices import ReservationKindChoices
-from planner.models import AddressPool, Node, NodeSegment, Subnet
+from planner.models import AddressPool, Node, NodeSegment, Reservation, Subnet
 from planner.querysets import (
     WINDOW_FIELDS,
     cidrs_reaching,
@@ -88,6 +88,24 @@ def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
         kept = {row_kind: IntervalSet.from_sorted(ranges) for row_kind, ranges in by_kind.items()}
         setattr(parent, RESERVED_RANGES_ATTRIBUTE, kept)
     return kept.get(kind, IntervalSet())
+
+
+# The annotation `locked` reads with a space: whether it has any reservation.
+HAS_RESERVATIONS = "has_reservations"
+# The Reservation field that points at each kind of space.
+RESERVATION_SPACE_FIELD = {NodeSegment: "segment", AddressPool: "pool"}
+
+
+def locked(spaces: QuerySet, pk: object) -> NodeSegment | AddressPool:
+    """The space `pk` of `spaces`, read again and locked until the transaction ends. Whether
+    it has reservations is read in the same statement: one without any (most pools) needs
+    no second read for them. Raises the model's DoesNotExist if it is gone."""
+    field = RESERVATION_SPACE_FIELD[spaces.model]
+    any_reservation = Exists(Reservation.objects.filter(**{field: OuterRef("pk")}))
+    space = spaces.select_for_update().annotate(**{HAS_RESERVATIONS: any_reservation}).get(pk=pk)
+    if not getattr(space, HAS_RESERVATIONS):
+        setattr(space, RESERVED_RANGES_ATTRIBUTE, {})
+    return space
 
 
 def node_address_rows() -> QuerySet:

@@ -127,9 +127,23 @@ def test_a_pool_carve_reads_its_reservations_of_every_kind_in_one_query():
         reservation.save()
     with CaptureQueriesContext(connection) as queries:
         subnet = carve_pool(pool, network=overlay("c0"), name="b0", prefixlen=28)
-    reads = [query for query in queries.captured_queries if "planner_reservation" in query["sql"]]
+    reads = [
+        query
+        for query in queries.captured_queries
+        if query["sql"].startswith('SELECT "planner_reservation"')
+    ]
     assert len(reads) == 1
     # No block holds the infrastructure address; a block holding a pod one reserves it.
     assert (subnet.cidr, subnet.reserved_ips) == ("10.3.0.16/28", [])
     second = carve_pool(pool, network=overlay("c1"), name="b1", prefixlen=29)
     assert (second.cidr, second.reserved_ips) == ("10.3.0.8/29", ["10.3.0.9"])
+
+
+def test_a_carve_from_a_pool_without_reservations_reads_none():
+    pool = make_pool("10.5.0.0/24")
+    with CaptureQueriesContext(connection) as queries:
+        carve_pool(pool, network=overlay("c0"), name="b0", prefixlen=28)
+    reads = [query["sql"] for query in queries.captured_queries]
+    # Whether there are any is asked with the lock, in the same statement.
+    assert not any(sql.startswith('SELECT "planner_reservation"') for sql in reads)
+    assert any("FOR UPDATE" in sql and "planner_reservation" in sql for sql in reads)
