@@ -62,13 +62,13 @@ def ranges_in_order(
     last_field: str,
     lo_key: bytes,
     hi_key: bytes,
-    reaching: models.QuerySet | None = None,
+    below: models.QuerySet | None = None,
 ) -> Iterator[Interval]:
     """The [first, last] ranges of the rows whose first key lies in [lo_key, hi_key], in
-    address order, read lazily by keyset (first key, then id) in growing chunks; first, those
-    of the `reaching` rows that start below lo_key, read with the first chunk in one
-    statement where the database can combine them (a carve then waits for one read, not
-    two)."""
+    address order, read lazily by keyset (first key, then id) in growing chunks. First, of
+    the `below` rows (a few that start below lo_key), those that reach lo_key: read with the
+    first chunk in one statement where the database can combine them (a carve then waits
+    for one read, not two)."""
     ordered = (
         rows.filter(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
         .order_by(first_field, "pk")
@@ -76,12 +76,8 @@ def ranges_in_order(
     )
     page, size = ordered, FIRST_CHUNK_ROWS
     batch = None
-    if reaching is not None:
-        below = (
-            reaching.filter(**{f"{first_field}__lt": lo_key})
-            .order_by()
-            .values_list(first_field, last_field, "pk")
-        )
+    if below is not None:
+        below = below.values_list(first_field, last_field, "pk")
         if connection.features.supports_slicing_ordering_in_compound:
             combined = list(below.union(ordered[:size], all=True))
             # The rows are told apart by where they start, and put back in order.
@@ -90,7 +86,8 @@ def ranges_in_order(
         else:
             below_rows = list(below)
         for first, last, _ in sorted(below_rows):
-            yield key_value(first), key_value(last)
+            if last >= lo_key:
+                yield key_value(first), key_value(last)
     while True:
         if batch is None:
             batch = list(page[:size])

@@ -26,8 +26,6 @@ from planner.querysets import (
     WINDOW_FIELDS,
     cidrs_reaching,
     ranges_in_order,
-    reaching_in,
-    window_range,
 )
 
 
@@ -154,9 +152,11 @@ def _slices_in_order(segment: NodeSegment, floor_key: bytes) -> Iterator[Interva
     """Windows lying in the segment from `floor_key` on, lowest first (windows never overlap
     one another, so only the one starting highest below `floor_key` can reach it)."""
     windows = Subnet.objects.filter(family=segment.family)
-    below = reaching_in(windows, *WINDOW_FIELDS, floor_key)
-    inside = ranges_in_order(windows, *WINDOW_FIELDS, floor_key, segment.last_key)
-    return chain([] if below is None else [window_range(below)], inside)
+    first_field, _ = WINDOW_FIELDS
+    highest_below = windows.filter(**{f"{first_field}__lt": floor_key}).order_by(f"-{first_field}")
+    return ranges_in_order(
+        windows, *WINDOW_FIELDS, floor_key, segment.last_key, below=highest_below[:1]
+    )
 
 
 def segment_taken(segment: NodeSegment, floor: int | None = None) -> Iterator[Interval]:
@@ -184,9 +184,9 @@ def _blocks_in_order(pool: AddressPool, floor: int) -> Iterator[Interval]:
     few starting below that reach `floor`, then those starting from it."""
     subnets = Subnet.objects.filter(family=pool.family)
     floor_key = address_key(pool.family, floor)
-    reaching = subnets.filter(cidrs_reaching(pool.family, floor_key))
+    reaching = subnets.filter(cidrs_reaching(pool.family, floor_key), first_key__lt=floor_key)
     return ranges_in_order(
-        subnets, "first_key", "last_key", floor_key, pool.last_key, reaching=reaching
+        subnets, "first_key", "last_key", floor_key, pool.last_key, below=reaching.order_by()
     )
 
 

@@ -74,7 +74,9 @@ def test_a_supernet_starting_below_the_pool_fills_it():
     assert pool_free(pool, 5) == []
 
 
-def test_a_window_starting_below_the_segment_is_taken_where_it_reaches_in():
+@pytest.mark.parametrize("combined", [True, False], ids=["one statement", "two statements"])
+def test_a_window_starting_below_the_segment_is_taken_where_it_reaches_in(monkeypatch, combined):
+    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", combined)
     segment = make_segment("192.168.1.0/24", gateway="192.168.1.1")
     wide = make_network(make_cluster("c0"), "underlay-1", net_id=0)
     make_subnet(wide, "wide", "192.168.0.0/23", start="192.168.0.200", end="192.168.1.20")
