@@ -16,6 +16,8 @@ from ipam.errors import AddressError
 from planner.constants import ADDRESS_KEY_LENGTH
 
 ADDRESS_BYTES = ADDRESS_KEY_LENGTH - 1
+# The family byte of keys no stored address has (containing_cidr_keys pads with them).
+NO_FAMILY = 0
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,17 @@ def containing_cidr_keys(family: int, address: int) -> list[bytes]:
     """Where a CIDR that starts below `address` but reaches it would start: a CIDR is
     aligned, so it can only be one of the blocks containing the address. With a range
     lookup from the address on, this finds every CIDR overlapping a span in a few index
-    reads, not by reading every CIDR below."""
+    reads, not by reading every CIDR below.
+
+    Always one key per prefix length, the list padded with keys no address has (family
+    byte 0): a statement looking them up then has the same text, and so the same prepared
+    plan, whatever the address."""
     bits = FAMILY_BITS[family]
-    starts = {start for start, _ in ancestors(address, bits, bits) if start < address}
-    return [address_key(family, start) for start in sorted(starts)]
+    starts = sorted({start for start, _ in ancestors(address, bits, bits) if start < address})
+    padding = range(bits - len(starts))
+    return [address_key(family, start) for start in starts] + [
+        address_key(NO_FAMILY, index) for index in padding
+    ]
 
 
 def key_to_text(key: bytes) -> str:

@@ -1,13 +1,14 @@
 """Free space read in address order: every row counted once across chunk boundaries, rows
 reaching in from below the space counted, and reading stops at the first fit."""
 
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, ip_address
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from planner import querysets
+from planner.addressing import containing_cidr_keys, key_value
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
 from planner.models import Reservation, Subnet
 from planner.services.carving import carve_pool
@@ -149,3 +150,16 @@ def test_a_carve_from_a_pool_without_reservations_reads_none():
     # Whether there are any is asked with the lock, in the same statement.
     assert not any(sql.startswith('SELECT "planner_reservation"') for sql in reads)
     assert any("FOR UPDATE" in sql and "planner_reservation" in sql for sql in reads)
+
+
+@pytest.mark.parametrize(
+    "family, address, bits", [(4, "10.4.0.192", 32), (4, "10.4.0.0", 32), (6, "fd00::1:0", 128)]
+)
+def test_containing_cidr_keys_are_one_per_prefix_length_whatever_the_address(family, address, bits):
+    value = int(ip_address(address))
+    keys = containing_cidr_keys(family, value)
+    assert len(keys) == bits
+    real = [key_value(key) for key in keys if key[0] == family]
+    # The blocks containing the address that start below it, each once, lowest first.
+    expected = sorted({value >> shift << shift for shift in range(bits + 1)} - {value})
+    assert real == expected
