@@ -4,7 +4,7 @@ getters."""
 
 import copy
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, cached_property
@@ -65,11 +65,24 @@ class ReadOnlyObjectField(serializers.Field):
 
 
 class PageReadingField(ReadOnlyObjectField):
-    """A value computed from the whole object that a list reads for all its page's rows at
-    once (read_page) before showing them."""
+    """A value computed from the whole object by `measure`, which takes many objects at once
+    and answers by id: a list measures its whole page (read_page) before showing it, a
+    single object is measured alone."""
 
-    def read_page(self, rows: list[Model]) -> None:
-        raise NotImplementedError
+    # What read_page measured, by the object's id.
+    page_values: Mapping[Any, Any] = MappingProxyType({})
+
+    def __init__(self, measure: Callable[[Sequence[Model]], dict[Any, Any]], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.measure = measure
+
+    def read_page(self, rows: Sequence[Model]) -> None:
+        self.page_values = self.measure(rows)
+
+    def measured(self, instance: Model) -> Any:
+        if instance.pk in self.page_values:
+            return self.page_values[instance.pk]
+        return self.measure([instance])[instance.pk]
 
 
 @extend_schema_field(OpenApiTypes.URI)

@@ -1,7 +1,5 @@
 """How full a segment, pool or subnet is: planned figures, and observed use once pulled."""
 
-from collections.abc import Callable, Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -44,21 +42,11 @@ class SubnetUtilizationSerializer(serializers.Serializer):
 
 @extend_schema_field(SpaceUtilizationSerializer)
 class SpaceUtilizationField(PageReadingField):
-    """Utilization of a segment or pool: measured for a whole page at once (read_page), or
-    for the one object shown."""
-
-    # What read_page measured, by the space's id.
-    page_usages: Mapping[Any, SpaceUsage] = MappingProxyType({})
-
-    def __init__(self, usages: Callable[[Sequence[Any]], dict[Any, SpaceUsage]], **kwargs: Any):
-        super().__init__(**kwargs)
-        self.usages = usages
-
-    def read_page(self, rows: Sequence[Any]) -> None:
-        self.page_usages = self.usages(rows)
+    """Utilization of a segment or pool, measured (`segment_usages`, `pool_usages`) for a
+    whole page at once, or for the one object shown."""
 
     def to_representation(self, space: Any) -> dict[str, Any]:
-        usage = self.page_usages.get(space.pk) or self.usages([space])[space.pk]
+        usage: SpaceUsage = self.measured(space)
         measured = usage.utilization
         return {
             "size": measured.size,
