@@ -6,8 +6,9 @@ reservations come prefetched (see planner/querysets.py), so a page of N rows cos
 number of queries; counts are interval arithmetic, never a listing of addresses.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -71,44 +72,44 @@ def _taken_by_space(
     return taken, observed
 
 
+def _usages(
+    spaces: Sequence[NodeSegment] | Sequence[AddressPool],
+    space_field: str,
+    key_fields: tuple[str, str],
+    bounds: Callable[[Any], tuple[int, int, IntervalSet]],
+) -> dict[int, SpaceUsage]:
+    """Per space id: what `bounds` gives (first, last, fixed) and its subnets' ranges in it."""
+    if not spaces:
+        return {}
+    subnets = Subnet.objects.filter(**{f"{space_field}__in": [space.pk for space in spaces]})
+    taken, observed = _taken_by_space(subnets, space_field, *key_fields)
+    return {
+        space.pk: SpaceUsage(
+            _summarise(*bounds(space), taken.get(space.pk, IntervalSet())),
+            observed.get(space.pk),
+        )
+        for space in spaces
+    }
+
+
+def _segment_bounds(segment: NodeSegment) -> tuple[int, int, IntervalSet]:
+    return *segment_usable(segment), segment_fixed(segment)
+
+
+def _pool_bounds(pool: AddressPool) -> tuple[int, int, IntervalSet]:
+    return *pool_range(pool), reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
+
+
 def segment_usages(segments: Sequence[NodeSegment]) -> dict[int, SpaceUsage]:
     """Per segment id: its usable range less the gateway, node IPs and infrastructure
     reservations (fixed), and the slices' windows in it (planned)."""
-    if not segments:
-        return {}
-    subnets = Subnet.objects.filter(segment_id__in=[segment.pk for segment in segments])
-    taken, observed = _taken_by_space(subnets, "segment_id", *WINDOW_FIELDS)
-    return {
-        segment.pk: SpaceUsage(
-            _summarise(
-                *segment_usable(segment),
-                segment_fixed(segment),
-                taken.get(segment.pk, IntervalSet()),
-            ),
-            observed.get(segment.pk),
-        )
-        for segment in segments
-    }
+    return _usages(segments, "segment_id", WINDOW_FIELDS, _segment_bounds)
 
 
 def pool_usages(pools: Sequence[AddressPool]) -> dict[int, SpaceUsage]:
     """Per pool id: its range less infrastructure reservations (fixed), and its blocks'
     CIDRs (planned)."""
-    if not pools:
-        return {}
-    subnets = Subnet.objects.filter(pool_id__in=[pool.pk for pool in pools])
-    taken, observed = _taken_by_space(subnets, "pool_id", "first_key", "last_key")
-    return {
-        pool.pk: SpaceUsage(
-            _summarise(
-                *pool_range(pool),
-                reservations(pool, ReservationKindChoices.INFRASTRUCTURE),
-                taken.get(pool.pk, IntervalSet()),
-            ),
-            observed.get(pool.pk),
-        )
-        for pool in pools
-    }
+    return _usages(pools, "pool_id", ("first_key", "last_key"), _pool_bounds)
 
 
 def subnet_observed(subnet: Subnet) -> dict | None:
