@@ -90,16 +90,15 @@ def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
 
 # The annotation `locked` reads with a space: whether it has any reservation.
 HAS_RESERVATIONS = "has_reservations"
-# The Reservation field that points at each kind of space.
-RESERVATION_SPACE_FIELD = {NodeSegment: "segment", AddressPool: "pool"}
 
 
 def locked(spaces: QuerySet, pk: object) -> NodeSegment | AddressPool:
     """The space `pk` of `spaces`, read again and locked until the transaction ends. Whether
     it has reservations is read in the same statement: one without any (most pools) needs
     no second read for them. Raises the model's DoesNotExist if it is gone."""
-    field = RESERVATION_SPACE_FIELD[spaces.model]
-    any_reservation = Exists(Reservation.objects.filter(**{field: OuterRef("pk")}))
+    # The Reservation foreign key behind the space's `reservations`.
+    space_field = spaces.model.reservations.field.name
+    any_reservation = Exists(Reservation.objects.filter(**{space_field: OuterRef("pk")}))
     space = spaces.select_for_update().annotate(**{HAS_RESERVATIONS: any_reservation}).get(pk=pk)
     if not getattr(space, HAS_RESERVATIONS):
         setattr(space, RESERVED_RANGES_ATTRIBUTE, {})
