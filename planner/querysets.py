@@ -39,12 +39,18 @@ def first_overlapping(
     return inside.order_by(first_field).first()
 
 
+def highest_below(rows: models.QuerySet, first_field: str, key: bytes) -> models.QuerySet:
+    """The row starting highest below `key`: of rows whose ranges never overlap one another,
+    the only one that can reach `key` from below."""
+    return rows.filter(**{f"{first_field}__lt": key}).order_by(f"-{first_field}")[:1]
+
+
 def reaching_in(
     rows: models.QuerySet, first_field: str, last_field: str, lo_key: bytes
 ) -> models.Model | None:
     """Of rows whose ranges never overlap one another, the one that starts below lo_key and
-    reaches it: only the row starting highest below can."""
-    below = rows.filter(**{f"{first_field}__lt": lo_key}).order_by(f"-{first_field}").first()
+    reaches it."""
+    below = highest_below(rows, first_field, lo_key).first()
     return below if below is not None and getattr(below, last_field) >= lo_key else None
 
 

@@ -25,6 +25,7 @@ from planner.models import AddressPool, Node, NodeSegment, Reservation, Subnet
 from planner.querysets import (
     WINDOW_FIELDS,
     cidrs_reaching,
+    highest_below,
     ranges_in_order,
 )
 
@@ -151,11 +152,8 @@ def _slices_in_order(segment: NodeSegment, floor_key: bytes) -> Iterator[Interva
     """Windows lying in the segment from `floor_key` on, lowest first (windows never overlap
     one another, so only the one starting highest below `floor_key` can reach it)."""
     windows = Subnet.objects.filter(family=segment.family)
-    first_field, _ = WINDOW_FIELDS
-    highest_below = windows.filter(**{f"{first_field}__lt": floor_key}).order_by(f"-{first_field}")
-    return ranges_in_order(
-        windows, *WINDOW_FIELDS, floor_key, segment.last_key, below=highest_below[:1]
-    )
+    below = highest_below(windows, WINDOW_FIELDS[0], floor_key)
+    return ranges_in_order(windows, *WINDOW_FIELDS, floor_key, segment.last_key, below=below)
 
 
 def segment_taken(segment: NodeSegment, floor: int | None = None) -> Iterator[Interval]:
