@@ -152,12 +152,18 @@ class SubnetQuerySet(models.QuerySet):
         earlier in the list), by index: a few queries per address family, however many
         subnets there are. `stored_names`: the (cluster id, name) pairs of stored Subnets
         that hold any of the names, when the caller has read them already."""
+        # Stored Subnets other than these (changed ones are stored already), composed only
+        # where read: a placed carve that knows the names taken reads neither.
+        others = (
+            self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
+            if windows or stored_names is None
+            else None
+        )
         if stored_names is None:
-            stored_names = self._stored_names(self._others(subnets), subnets)
+            stored_names = self._stored_names(others, subnets)
         errors = self._names_taken(stored_names, subnets)
         if not windows:
             return errors
-        others = self._others(subnets)
         by_family = defaultdict(list)
         for index, subnet in enumerate(subnets):
             if index not in errors:
@@ -165,10 +171,6 @@ class SubnetQuerySet(models.QuerySet):
         for indexes in by_family.values():
             errors.update(self._windows_taken(others, subnets, indexes))
         return errors
-
-    def _others(self, subnets: list) -> models.QuerySet:
-        """Stored Subnets other than `subnets` (changed ones are stored already)."""
-        return self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
 
     @staticmethod
     def _stored_names(others: models.QuerySet, subnets: list) -> set[tuple[int, str]]:
