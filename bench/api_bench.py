@@ -493,10 +493,10 @@ def list_rows(client: Client, repeats: int) -> list[Row]:
     for size in LIST_SIZES:
         pages: list[bytes] = []
 
-        def page(limit: int = size, pages: list = pages) -> None:
+        def fetch_page(limit: int = size, pages: list = pages) -> None:
             pages.append(client.call("GET", "/api/subnets/", 200, params={"limit": limit}))
 
-        milliseconds = median_ms(page, repeats)
+        milliseconds = median_ms(fetch_page, repeats)
         # Checked once the clock has stopped: decoding the page is the client's work.
         if any(len(json_module.loads(page)["results"]) != size for page in pages):
             raise SystemExit(f"asked for {size} subnets, got fewer")
