@@ -1,0 +1,263 @@
+"""Querysets composed and compiled to SQL once, then only bound to new arguments.
+
+Composing a queryset and compiling it costs the ORM longer than PostgreSQL takes to run the
+prepared statement, and a request on a hot path (a carve, token authentication) makes the
+same few reads every time, only with other values. A CompiledQuery calls its builder with
+stand-in arguments once per shape of arguments, learns where each stand-in lands among the
+SQL parameters, and from then on runs that SQL with the real arguments in their places.
+
+- Positional arguments are bound: an int, str or bytes, or a tuple or list of them (its
+  length is part of the shape).
+- Keyword arguments are literals that shape the SQL text (a LIMIT, say): passed to the
+  builder as they are, and part of the shape.
+
+Each shape is compiled twice, with two sets of stand-ins: a builder whose SQL text changes
+with a positional argument, or one of whose constants equals a stand-in, is refused rather
+than run with the wrong SQL. The SQL is the default database's.
+"""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
+
+# Stand-ins of the two compiles, told apart from constants by landing at the same positions
+# in both. Integers stay within a small integer field's range: Django compiles a lookup past
+# its field's range to "no rows", which would drop the stand-in from the SQL.
+INT_STAND_IN_BASES = (20_000, 30_000)
+TEXT_STAND_IN_PREFIXES = ("stand-in-a-", "stand-in-b-")
+SCALAR_TYPES = (int, str, bytes)
+SEQUENCE_TYPES = (tuple, list)
+
+
+def _stand_in(kind: type, compile_index: int, slot: int) -> int | str | bytes:
+    if kind is int:
+        return INT_STAND_IN_BASES[compile_index] + slot
+    text = f"{TEXT_STAND_IN_PREFIXES[compile_index]}{slot}"
+    return text if kind is str else text.encode()
+
+
+def _kind(value: Any) -> type:
+    kind = type(value)
+    if kind not in SCALAR_TYPES:
+        raise TypeError(f"a CompiledQuery binds int, str or bytes, not {kind.__name__}")
+    return kind
+
+
+def _shape(args: tuple) -> tuple:
+    return tuple(
+        (type(arg), tuple(_kind(item) for item in arg))
+        if isinstance(arg, SEQUENCE_TYPES)
+        else _kind(arg)
+        for arg in args
+    )
+
+
+def _flat(args: tuple) -> list:
+    """The bound values in slot order: sequences spread out."""
+    values = []
+    for arg in args:
+        if isinstance(arg, SEQUENCE_TYPES):
+            values.extend(arg)
+        else:
+            values.append(arg)
+    return values
+
+
+def _stand_ins(shape: tuple, compile_index: int) -> tuple[tuple, list]:
+    """Arguments of `shape` made of stand-ins, and the stand-ins in slot order."""
+    slots = []
+
+    def take(kind: type) -> int | str | bytes:
+        slots.append(_stand_in(kind, compile_index, len(slots)))
+        return slots[-1]
+
+    args = tuple(
+        kind[0](take(item) for item in kind[1]) if isinstance(kind, tuple) else take(kind)
+        for kind in shape
+    )
+    return args, slots
+
+
+def _unwrapped(param: Any) -> Any:
+    """A parameter as given: a database adapter wraps bytes (psycopg's Binary, SQLite's
+    memoryview), keeping them as `obj`."""
+    return getattr(param, "obj", param)
+
+
+def _slot_positions(params: list, stand_ins: list) -> dict[int, int]:
+    """Which parameter positions hold which stand-in (by slot)."""
+    slots = {value: slot for slot, value in enumerate(stand_ins)}
+    positions = {}
+    for position, param in enumerate(params):
+        value = _unwrapped(param)
+        if isinstance(value, SCALAR_TYPES) and value in slots:
+            positions[position] = slots[value]
+    return positions
+
+
+@dataclass(frozen=True)
+class Binding:
+    position: int
+    slot: int
+    # The adapter's wrapper around bytes, re-applied to the real value; None if unwrapped.
+    wrapper: type | None
+
+
+@dataclass(frozen=True)
+class ModelRows:
+    """How ModelIterable turns a row into a model instance (with select_related objects and
+    annotations), worked out once from the compiler."""
+
+    model: type[Model]
+    attnames: list[str]
+    start: int
+    end: int
+    populators: list
+    annotations: dict[str, int]
+
+    @classmethod
+    def of(cls, compiler) -> "ModelRows | None":
+        if not compiler.query.default_cols:  # a values() or values_list() query
+            return None
+        klass_info = compiler.klass_info
+        select = compiler.select
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return cls(
+            model=klass_info["model"],
+            attnames=[column[0].target.attname for column in select[start:end]],
+            start=start,
+            end=end,
+            populators=get_related_populators(klass_info, select, DEFAULT_DB_ALIAS),
+            annotations=dict(compiler.annotation_col_map or {}),
+        )
+
+    def instance(self, row: tuple) -> Model:
+        instance = self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, row[self.start : self.end])
+        for populator in self.populators:
+            populator.populate(row, instance)
+        for name, position in self.annotations.items():
+            setattr(instance, name, row[position])
+        return instance
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One shape's SQL, its parameters with the stand-ins' positions, and the compiler that
+    knows how to read its rows."""
+
+    sql: str
+    template: list
+    bindings: tuple[Binding, ...]
+    compiler: Any
+    model_rows: ModelRows | None
+    locks: bool
+
+    def params(self, values: list) -> list:
+        params = list(self.template)
+        for binding in self.bindings:
+            value = values[binding.slot]
+            params[binding.position] = value if binding.wrapper is None else binding.wrapper(value)
+        return params
+
+
+class CompiledQuery:
+    """`build(*args, **literals)` returns the QuerySet; see the module's docstring."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+        self._statements: dict[Hashable, Statement] = {}
+
+    def __deepcopy__(self, memo: dict) -> "CompiledQuery":
+        # One per builder, shared: a serializer field holding one is deep-copied per request.
+        return self
+
+    def rows(self, *args: Any, **literals: Hashable) -> list[tuple]:
+        """The rows of a values_list() query, converted as the ORM converts them."""
+        statement, rows = self._run(args, literals)
+        return list(statement.compiler.results_iter(results=[rows], tuple_expected=True))
+
+    def objects(self, *args: Any, **literals: Hashable) -> list[Model]:
+        """The model instances of a model query, select_related objects and annotations
+        included (not for a related manager's queryset: it is composed from the model)."""
+        statement, rows = self._run(args, literals)
+        if statement.model_rows is None:
+            raise TypeError(f"{self.build.__qualname__} builds a values query: read its rows")
+        converted = statement.compiler.results_iter(results=[rows])
+        return [statement.model_rows.instance(row) for row in converted]
+
+    def one(self, *args: Any, **literals: Hashable) -> Model:
+        """The one model instance found; the model's DoesNotExist if none, or
+        MultipleObjectsReturned if several."""
+        found = self.objects(*args, **literals)
+        if len(found) == 1:
+            return found[0]
+        model = self._statement(args, literals).model_rows.model
+        if not found:
+            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        raise model.MultipleObjectsReturned(f"{len(found)} {model._meta.object_name} found")
+
+    def _run(self, args: tuple, literals: dict) -> tuple[Statement, list[tuple]]:
+        statement = self._statement(args, literals)
+        connection = connections[DEFAULT_DB_ALIAS]
+        if statement.locks and connection.get_autocommit():
+            # What the ORM itself says of select_for_update outside a transaction.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params(_flat(args)))
+            return statement, cursor.fetchall()
+
+    def _statement(self, args: tuple, literals: dict) -> Statement:
+        shape = (_shape(args), tuple(sorted(literals.items())))
+        statement = self._statements.get(shape)
+        if statement is None:
+            statement = self._statements[shape] = self._compile(shape[0], literals)
+        return statement
+
+    def _compile(self, shape: tuple, literals: dict) -> Statement:
+        compiles = []
+        for compile_index in range(len(INT_STAND_IN_BASES)):
+            args, stand_ins = _stand_ins(shape, compile_index)
+            queryset = self.build(*args, **literals)
+            compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+            sql, params = compiler.as_sql()
+            compiles.append((sql, list(params), _slot_positions(params, stand_ins), compiler))
+        (sql, params, positions, compiler), (other_sql, other_params, other_positions, _) = compiles
+        constants_differ = any(
+            _unwrapped(param) != _unwrapped(other)
+            for position, (param, other) in enumerate(zip(params, other_params, strict=True))
+            if position not in positions
+        )
+        if sql != other_sql or positions != other_positions or constants_differ:
+            raise ValueError(
+                f"{self.build.__qualname__}: its SQL does not take every positional argument "
+                "as a parameter (or a constant equals a stand-in); pass values that shape "
+                "the SQL text as keywords"
+            )
+        bindings = tuple(
+            Binding(
+                position,
+                slot,
+                None
+                if _unwrapped(params[position]) is params[position]
+                else type(params[position]),
+            )
+            for position, slot in sorted(positions.items())
+        )
+        return Statement(
+            sql=sql,
+            template=params,
+            bindings=bindings,
+            compiler=compiler,
+            model_rows=ModelRows.of(compiler),
+            # As the ORM: a database without row locks ignores select_for_update.
+            locks=compiler.query.select_for_update
+            and compiler.connection.features.has_select_for_update,
+        )
