@@ -54,12 +54,44 @@ def reaching_in(
     return below if below is not None and getattr(below, last_field) >= lo_key else None
 
 
-def cidrs_reaching(family: int, key: bytes) -> Q:
+def cidrs_reaching(family: int, key: bytes, starts: list[bytes] | None = None) -> Q:
     """Rows whose CIDR starts below `key` and reaches it: a CIDR is aligned, so it starts at
-    one of the few blocks containing the address (containing_cidr_keys), a few index reads
-    however many rows lie below."""
-    starts = containing_cidr_keys(family, key_value(key))
+    one of the few blocks containing the address (containing_cidr_keys, or `starts` where
+    the caller has them), a few index reads however many rows lie below."""
+    if starts is None:
+        starts = containing_cidr_keys(family, key_value(key))
     return Q(family=family, first_key__in=starts, last_key__gte=key)
+
+
+def _in_order(
+    rows: models.QuerySet, first_field: str, last_field: str, lo_key: bytes, hi_key: bytes
+) -> models.QuerySet:
+    return (
+        rows.filter(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
+        .order_by(first_field, "pk")
+        .values_list(first_field, last_field, "pk")
+    )
+
+
+def combines_sliced_reads() -> bool:
+    """Whether the database reads sliced queries combined in one UNION (SQLite cannot)."""
+    return connection.features.supports_slicing_ordering_in_compound
+
+
+def head_of_ranges(
+    rows: models.QuerySet,
+    first_field: str,
+    last_field: str,
+    lo_key: bytes,
+    hi_key: bytes,
+    below: models.QuerySet,
+    size: int,
+) -> models.QuerySet:
+    """What `ranges_in_order` reads first, in one statement where the database combines
+    sliced reads: the `below` rows with the first `size` rows from lo_key (a carve then
+    waits for one read, not two)."""
+    below = below.values_list(first_field, last_field, "pk")
+    return below.union(_in_order(rows, first_field, last_field, lo_key, hi_key)[:size], all=True)
 
 
 def ranges_in_order(
@@ -69,45 +101,51 @@ def ranges_in_order(
     lo_key: bytes,
     hi_key: bytes,
     below: models.QuerySet | None = None,
+    head: list[tuple] | None = None,
 ) -> Iterator[Interval]:
     """The [first, last] ranges of the rows whose first key lies in [lo_key, hi_key], in
     address order, read lazily by keyset (first key, then id) in growing chunks. First, of
-    the `below` rows (a few that start below lo_key), those that reach lo_key: read with the
-    first chunk in one statement where the database can combine them (a carve then waits
-    for one read, not two)."""
-    ordered = (
-        rows.filter(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
-        .order_by(first_field, "pk")
-        .values_list(first_field, last_field, "pk")
-    )
-    page, size = ordered, FIRST_CHUNK_ROWS
-    batch = None
-    if below is not None:
-        below = below.values_list(first_field, last_field, "pk")
-        if connection.features.supports_slicing_ordering_in_compound:
-            combined = list(below.union(ordered[:size], all=True))
-            # The rows are told apart by where they start, and put back in order.
-            below_rows = [row for row in combined if row[0] < lo_key]
-            batch = sorted((row for row in combined if row[0] >= lo_key), key=_keyset)
-        else:
-            below_rows = list(below)
-        for first, last, _ in sorted(below_rows):
-            if last >= lo_key:
-                yield key_value(first), key_value(last)
+    the `below` rows (a few that start below lo_key), those that reach lo_key.
+
+    `head`: what head_of_ranges(..., size=FIRST_CHUNK_ROWS) read, when the caller read it
+    (a carve, with a compiled statement); else the below rows and the first chunk are read
+    here, combined where the database can."""
+    size = FIRST_CHUNK_ROWS
+    if head is None and below is not None and combines_sliced_reads():
+        head = list(head_of_ranges(rows, first_field, last_field, lo_key, hi_key, below, size))
+    if head is not None:
+        # The rows are told apart by where they start, and put back in order.
+        below_rows = [row for row in head if row[0] < lo_key]
+        batch = sorted((row for row in head if row[0] >= lo_key), key=_keyset)
+    else:
+        below_rows = [] if below is None else list(below.values_list(first_field, last_field))
+        batch = None
+    for first, last, *_ in sorted(below_rows):
+        if last >= lo_key:
+            yield key_value(first), key_value(last)
+    after = None
     while True:
         if batch is None:
-            batch = list(page[:size])
+            ordered = _in_order(rows, first_field, last_field, lo_key, hi_key)
+            batch = list(_after(ordered, first_field, after)[:size])
         for first, last, _ in batch:
             yield key_value(first), key_value(last)
         if len(batch) < size:
             return
-        first, _, pk = batch[-1]
-        page = ordered.filter(
-            Q(**{f"{first_field}__gt": first}) | Q(**{first_field: first, "pk__gt": pk}),
-            **{f"{first_field}__gte": first},
-        )
+        after = batch[-1]
         size = min(2 * size, LARGEST_CHUNK_ROWS)
         batch = None
+
+
+def _after(ordered: models.QuerySet, first_field: str, row: tuple | None) -> models.QuerySet:
+    """The rows of `ordered` past `row` (first key, last key, id) by keyset; all if None."""
+    if row is None:
+        return ordered
+    first, _, pk = row
+    return ordered.filter(
+        Q(**{f"{first_field}__gt": first}) | Q(**{first_field: first, "pk__gt": pk}),
+        **{f"{first_field}__gte": first},
+    )
 
 
 def _keyset(row: tuple) -> tuple:

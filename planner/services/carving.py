@@ -9,7 +9,7 @@ listing addresses.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
 from ipam.addresses import int_to_text
 from ipam.blocks import largest_block
@@ -178,8 +178,8 @@ def carve_segment(
         raise PlannerRejected("give exactly one of: size, start and end, or largest")
     # Locked, with what the carve reads of it more than once: node addresses (reservations
     # are kept by `reservations`).
-    nodes = Prefetch("nodes", queryset=node_address_rows())
-    segment = locked(NodeSegment.objects.prefetch_related(nodes), segment.pk)
+    segment = locked(NodeSegment, segment.pk)
+    prefetch_related_objects([segment], Prefetch("nodes", queryset=node_address_rows()))
     _check_segment_network(network, segment)
     if size is not None:
         first, last = _window_by_size(segment, size)
@@ -239,7 +239,7 @@ def carve_pool(
     """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`. The
     pool is read again, locked: only its id counts, and AddressPool.DoesNotExist says it is
     gone."""
-    pool = locked(AddressPool.objects.all(), pool.pk)
+    pool = locked(AddressPool, pool.pk)
     _check_pool_request(pool, network, prefixlen)
     lo, hi = pool_range(pool)
     block = 1 << (FAMILY_BITS[pool.family] - prefixlen)

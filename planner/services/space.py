@@ -11,6 +11,7 @@ the small sets (node IPs, reservations, the gateway) are read whole.
 import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, islice
 
 from django.db import connection
@@ -19,12 +20,16 @@ from django.db.models import Exists, OuterRef, QuerySet
 from ipam.addresses import int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
 from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
-from planner.addressing import address_key, key_value, parse_address
+from planner import querysets
+from planner.addressing import address_key, containing_cidr_keys, key_value, parse_address
 from planner.choices import ReservationKindChoices
+from planner.compiled import CompiledQuery
 from planner.models import AddressPool, Node, NodeSegment, Reservation, Subnet
 from planner.querysets import (
     WINDOW_FIELDS,
     cidrs_reaching,
+    combines_sliced_reads,
+    head_of_ranges,
     highest_below,
     ranges_in_order,
 )
@@ -93,14 +98,28 @@ def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
 HAS_RESERVATIONS = "has_reservations"
 
 
-def locked(spaces: QuerySet, pk: object) -> NodeSegment | AddressPool:
-    """The space `pk` of `spaces`, read again and locked until the transaction ends. Whether
-    it has reservations is read in the same statement: one without any (most pools) needs
-    no second read for them. Raises the model's DoesNotExist if it is gone."""
+def _locked_space(model: type[NodeSegment | AddressPool], pk: int) -> QuerySet:
     # The Reservation foreign key behind the space's `reservations`.
-    space_field = spaces.model.reservations.field.name
+    space_field = model.reservations.field.name
     any_reservation = Exists(Reservation.objects.filter(**{space_field: OuterRef("pk")}))
-    space = spaces.select_for_update().annotate(**{HAS_RESERVATIONS: any_reservation}).get(pk=pk)
+    return (
+        model.objects.select_for_update()
+        .annotate(**{HAS_RESERVATIONS: any_reservation})
+        .filter(pk=pk)
+    )
+
+
+# Read on every carve: compiled once per model.
+LOCKED_SPACES = {
+    model: CompiledQuery(partial(_locked_space, model)) for model in (NodeSegment, AddressPool)
+}
+
+
+def locked(model: type[NodeSegment | AddressPool], pk: int) -> NodeSegment | AddressPool:
+    """The space `pk`, read again and locked until the transaction ends. Whether it has
+    reservations is read in the same statement: one without any (most pools) needs no
+    second read for them. Raises the model's DoesNotExist if it is gone."""
+    space = LOCKED_SPACES[model].one(pk)
     if not getattr(space, HAS_RESERVATIONS):
         setattr(space, RESERVED_RANGES_ATTRIBUTE, {})
     return space
@@ -148,19 +167,58 @@ def segment_fixed(segment: NodeSegment) -> IntervalSet:
     return segment_excluded(segment).union(segment_gateway(segment))
 
 
-def _slices_in_order(segment: NodeSegment, floor_key: bytes) -> Iterator[Interval]:
-    """Windows lying in the segment from `floor_key` on, lowest first (windows never overlap
-    one another, so only the one starting highest below `floor_key` can reach it)."""
-    windows = Subnet.objects.filter(family=segment.family)
-    below = highest_below(windows, WINDOW_FIELDS[0], floor_key)
-    return ranges_in_order(windows, *WINDOW_FIELDS, floor_key, segment.last_key, below=below)
+def _window_reaching(family: int, floor_key: bytes) -> QuerySet:
+    # Windows never overlap one another: only the one starting highest below can reach in.
+    return highest_below(Subnet.objects.filter(family=family), WINDOW_FIELDS[0], floor_key)
+
+
+def _cidrs_reaching(family: int, floor_key: bytes, starts: list[bytes]) -> QuerySet:
+    reaching = cidrs_reaching(family, floor_key, starts)
+    return Subnet.objects.filter(reaching, first_key__lt=floor_key).order_by()
+
+
+class SubnetRanges:
+    """Subnets' ranges (windows or CIDRs) in address order from a floor on, after the few
+    starting below that reach it (`below(family, floor_key, *keys)` finds those). What a
+    search reads first, it reads in one compiled statement where the database combines
+    sliced reads: a carve composes no query for it."""
+
+    def __init__(self, fields: tuple[str, str], below: Callable[..., QuerySet]):
+        self.fields = fields
+        self.below = below
+        self.head = CompiledQuery(self._head)
+
+    def _head(
+        self, family: int, floor_key: bytes, last_key: bytes, *keys: list[bytes], size: int
+    ) -> QuerySet:
+        rows = Subnet.objects.filter(family=family)
+        below = self.below(family, floor_key, *keys)
+        return head_of_ranges(rows, *self.fields, floor_key, last_key, below, size)
+
+    def from_floor(
+        self, family: int, floor_key: bytes, last_key: bytes, *keys: list[bytes]
+    ) -> Iterator[Interval]:
+        rows = Subnet.objects.filter(family=family)
+        if combines_sliced_reads():
+            head = self.head.rows(
+                family, floor_key, last_key, *keys, size=querysets.FIRST_CHUNK_ROWS
+            )
+            yield from ranges_in_order(rows, *self.fields, floor_key, last_key, head=head)
+        else:
+            below = self.below(family, floor_key, *keys)
+            yield from ranges_in_order(rows, *self.fields, floor_key, last_key, below=below)
+
+
+WINDOWS = SubnetRanges(WINDOW_FIELDS, _window_reaching)
+CIDRS = SubnetRanges(("first_key", "last_key"), _cidrs_reaching)
 
 
 def segment_taken(segment: NodeSegment, floor: int | None = None) -> Iterator[Interval]:
     """Slices, node IPs, infrastructure reservations and the gateway, in address order: the
     slices from `floor` on (a search from there reads nothing below it), by default all."""
     floor_key = segment.first_key if floor is None else address_key(segment.family, floor)
-    return heapq.merge(_slices_in_order(segment, floor_key), segment_fixed(segment))
+    slices = WINDOWS.from_floor(segment.family, floor_key, segment.last_key)
+    return heapq.merge(slices, segment_fixed(segment))
 
 
 def segment_free(segment: NodeSegment, limit: int) -> list[FreeInterval]:
@@ -176,23 +234,15 @@ def pool_range(pool: AddressPool) -> Interval:
     return key_value(pool.first_key), key_value(pool.last_key)
 
 
-def _blocks_in_order(pool: AddressPool, floor: int) -> Iterator[Interval]:
-    """CIDRs of every cluster's Subnets lying in the pool from `floor` on, lowest first: the
-    few starting below that reach `floor`, then those starting from it."""
-    subnets = Subnet.objects.filter(family=pool.family)
-    floor_key = address_key(pool.family, floor)
-    reaching = subnets.filter(cidrs_reaching(pool.family, floor_key), first_key__lt=floor_key)
-    return ranges_in_order(
-        subnets, "first_key", "last_key", floor_key, pool.last_key, below=reaching.order_by()
-    )
-
-
 def pool_taken(pool: AddressPool, floor: int | None = None) -> Iterator[Interval]:
     """Blocks and infrastructure reservations, in address order: the blocks from `floor` on
     (a search from there reads nothing below it), by default all."""
     floor = key_value(pool.first_key) if floor is None else floor
     infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
-    return heapq.merge(_blocks_in_order(pool, floor), infrastructure)
+    starts = containing_cidr_keys(pool.family, floor)
+    floor_key = address_key(pool.family, floor)
+    blocks = CIDRS.from_floor(pool.family, floor_key, pool.last_key, starts)
+    return heapq.merge(blocks, infrastructure)
 
 
 def pool_free(pool: AddressPool, limit: int) -> list[FreeInterval]:
