@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
@@ -54,6 +55,24 @@ def test_a_bad_token_is_refused():
     response = client.get("/api/sites/")
     assert response.status_code == 401
     assert response.data["detail"] == "Invalid token."
+
+
+def test_each_token_signs_in_its_own_user_while_active(user):
+    other = User.objects.create_user("other", password=PASSWORD)
+    tokens = {account: Token.objects.create(user=account).key for account in (user, other)}
+    for account, key in tokens.items():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        response = client.get("/api/")
+        assert response.status_code == 200
+        assert response.wsgi_request.user == account
+    other.is_active = False
+    other.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[other]}")
+    response = client.get("/api/")
+    assert response.status_code == 401
+    assert response.data["detail"] == "User inactive or deleted."
 
 
 def test_session_sign_in_works_for_the_browser(user):

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient, APITransactionTestCase
 
 from planner.api.constants import API_NAMESPACE, FREE_INTERVALS_MAX_LIMIT
 from planner.choices import NetworkTypeChoices
-from planner.models import AddressPool, NodeSegment, Subnet
+from planner.models import AddressPool, Network, NodeSegment, Subnet
 from tests.api.mixins import APIViewTestCase
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
 
@@ -184,6 +184,29 @@ class PoolCarveAPITest(APIViewTestCase):
         response = self.carve(self.objects[0], 20)
         self.assertStatus(response, 400)
         self.assertIn("prefixlen", response.data)
+
+    def test_a_network_that_is_not_a_network_id_is_a_field_error(self) -> None:
+        pool = self.objects[0]
+        missing = Network.objects.order_by("-pk").first().pk + 1
+        answers = {
+            missing: f'Invalid pk "{missing}" - object does not exist.',
+            "abc": "Incorrect type. Expected pk value, received str.",
+            True: "Incorrect type. Expected pk value, received bool.",
+            2**70: f'Invalid pk "{2**70}" - object does not exist.',
+        }
+        for network, message in answers.items():
+            payload = {"network": network, "name": "block", "prefixlen": 26}
+            response = self.client.post(
+                action_url(AddressPool, "carve", pool.pk), payload, format="json"
+            )
+            self.assertStatus(response, 400)
+            self.assertEqual(response.data, {"network": [message]})
+        # The id as text is the id.
+        payload = {"network": str(self.overlay.pk), "name": "block", "prefixlen": 26}
+        response = self.client.post(
+            action_url(AddressPool, "carve", pool.pk), payload, format="json"
+        )
+        self.assertStatus(response, 201)
 
     def test_free_space_after_a_carve(self) -> None:
         self.carve(self.objects[0], 26)
