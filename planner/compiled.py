@@ -1,4 +1,5 @@
-"""Querysets composed and compiled to SQL once, then only bound to new arguments.
+"""Querysets composed and compiled to SQL once, then only bound to new arguments; and the
+INSERT of one object, assembled once.
 
 Composing a queryset and compiling it costs the ORM longer than PostgreSQL takes to run the
 prepared statement, and a request on a hot path (a carve, token authentication) makes the
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, QuerySet
+from django.db.models import AutoField, Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 from django.db.transaction import TransactionManagementError
 
 # Stand-ins of the two compiles, told apart from constants by landing at the same positions
@@ -87,6 +89,11 @@ def _unwrapped(param: Any) -> Any:
     """A parameter as given: a database adapter wraps bytes (psycopg's Binary, SQLite's
     memoryview), keeping them as `obj`."""
     return getattr(param, "obj", param)
+
+
+def _wrapper(param: Any) -> type | None:
+    """The type an adapter wrapped a parameter in, to wrap the real value alike."""
+    return None if _unwrapped(param) is param else type(param)
 
 
 def _slot_positions(params: list, stand_ins: list) -> dict[int, int]:
@@ -230,25 +237,24 @@ class CompiledQuery:
             sql, params = compiler.as_sql()
             compiles.append((sql, list(params), _slot_positions(params, stand_ins), compiler))
         (sql, params, positions, compiler), (other_sql, other_params, other_positions, _) = compiles
-        constants_differ = any(
-            _unwrapped(param) != _unwrapped(other)
-            for position, (param, other) in enumerate(zip(params, other_params, strict=True))
-            if position not in positions
+        same = (
+            sql == other_sql
+            and positions == other_positions
+            and len(params) == len(other_params)
+            and all(
+                _unwrapped(param) == _unwrapped(other)
+                for position, (param, other) in enumerate(zip(params, other_params, strict=True))
+                if position not in positions
+            )
         )
-        if sql != other_sql or positions != other_positions or constants_differ:
+        if not same:
             raise ValueError(
                 f"{self.build.__qualname__}: its SQL does not take every positional argument "
                 "as a parameter (or a constant equals a stand-in); pass values that shape "
                 "the SQL text as keywords"
             )
         bindings = tuple(
-            Binding(
-                position,
-                slot,
-                None
-                if _unwrapped(params[position]) is params[position]
-                else type(params[position]),
-            )
+            Binding(position, slot, _wrapper(params[position]))
             for position, slot in sorted(positions.items())
         )
         return Statement(
@@ -260,4 +266,93 @@ class CompiledQuery:
             # As the ORM: a database without row locks ignores select_for_update.
             locks=compiler.query.select_for_update
             and compiler.connection.features.has_select_for_update,
+        )
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    sql: str
+    compiler: Any
+    fields: list
+    # Each field's placeholder in `sql`: a field may choose its own by value (BinaryField).
+    placeholders: tuple[str, ...]
+    converters: dict
+
+
+def _placeholder(field: Any, value: Any, compiler: Any) -> str:
+    """The placeholder the ORM's INSERT puts for `value` (prepared) of `field`."""
+    choose = getattr(field, "get_placeholder", None)
+    return "%s" if choose is None else choose(value, compiler, compiler.connection)
+
+
+class CompiledInsert:
+    """The INSERT of one new `model` object, its primary key left to the database, with the
+    SQL assembled once: bulk_create assembles it anew for every call. The values are
+    prepared by the ORM's own steps (pre_save, get_db_prep_save), so the row is the one
+    bulk_create would write, and the object is left as bulk_create leaves it: its
+    database-set columns read back, saved to the default database."""
+
+    def __init__(self, model: type[Model]):
+        self.model = model
+        self._statement: InsertStatement | None = None
+
+    def insert(self, instance: Model) -> Model:
+        if type(instance) is not self.model or instance._is_pk_set():
+            raise ValueError(f"inserts a new {self.model.__name__} without a primary key")
+        instance._prepare_related_fields_for_save(operation_name="bulk_create")
+        statement = self._statement or self._compile(instance)
+        params = self._params(statement, instance)
+        # Kept once an object's values fit it (an expression would have changed its text).
+        self._statement = statement
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            row = connection.ops.fetch_returned_insert_columns(
+                cursor, statement.compiler.returning_params
+            )
+        if statement.converters:
+            (row,) = statement.compiler.apply_converters([row], statement.converters)
+        for field, value in zip(self.model._meta.db_returning_fields, row, strict=True):
+            setattr(instance, field.attname, value)
+        instance._state.adding = False
+        instance._state.db = DEFAULT_DB_ALIAS
+        return instance
+
+    @staticmethod
+    def _params(statement: InsertStatement, instance: Model) -> list:
+        compiler = statement.compiler
+        params = []
+        for field, placeholder in zip(statement.fields, statement.placeholders, strict=True):
+            value = compiler.pre_save_val(field, instance)
+            if hasattr(value, "resolve_expression"):
+                # An expression (F(), a database default) changes the SQL text.
+                raise ValueError(f"{field.name}: a compiled insert takes values, not expressions")
+            prepared = compiler.prepare_value(field, value)
+            if _placeholder(field, prepared, compiler) != placeholder:
+                raise ValueError(f"{field.name}: this value changes the INSERT's text")
+            params.append(prepared)
+        return params
+
+    def _compile(self, instance: Model) -> InsertStatement:
+        opts = self.model._meta
+        # What bulk_create writes of an object without a primary key.
+        fields = [
+            field
+            for field in opts.concrete_fields
+            if not field.generated and not isinstance(field, AutoField)
+        ]
+        query = InsertQuery(self.model)
+        query.insert_values(fields, [instance])
+        compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+        compiler.returning_fields = opts.db_returning_fields
+        # Only the text is kept: every object's values, this one's too, come from _params,
+        # which refuses what would change the text.
+        ((sql, params),) = compiler.as_sql()
+        placeholders = tuple(
+            _placeholder(field, value, compiler)
+            for field, value in zip(fields, params, strict=True)
+        )
+        columns = [field.get_col(opts.db_table) for field in opts.db_returning_fields]
+        return InsertStatement(
+            sql, compiler, fields, placeholders, compiler.get_converters(columns)
         )

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from planner.compiled import CompiledInsert
 from planner.models import Subnet
 from planner.models.clusters import SUBNET_NAME_CONSTRAINT
 from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
@@ -17,6 +18,8 @@ from planner.services.review import (
 # Set from objects the caller has read (the API's fields, the carving services): their
 # existence needs no query each; a row deleted meanwhile fails the insert instead.
 RELATED_FIELDS = ("network", "segment", "pool")
+# One new Subnet (every carve) is stored by an INSERT assembled once.
+SUBNET_INSERT = CompiledInsert(Subnet)
 # SPEC 4.5 and 7: what Hybridnet freezes once a Subnet exists (version by convention, quirk 1),
 # plus what ties the plan to its source, and the name that is the object's identity.
 IMMUTABLE_SUBNET_FIELDS = (
@@ -75,6 +78,8 @@ def save_new_subnets(
     try:
         # No savepoint: a failed insert ends the caller's transaction anyway.
         with transaction.atomic(savepoint=False):
+            if len(subnets) == 1:  # a carve: its statement assembled once
+                return [SUBNET_INSERT.insert(subnets[0])]
             return Subnet.objects.bulk_create(subnets)
     except IntegrityError as error:
         if names_by_constraint and _violated_constraint(error) == SUBNET_NAME_CONSTRAINT:
