@@ -352,9 +352,32 @@ def test_database_refuses_overlapping_windows_even_without_the_services(segment,
         start="192.168.56.20",
         end="192.168.56.30",
     )
-    with pytest.raises(IntegrityError, match="subnet_windows_never_overlap"), transaction.atomic():
+    match = "subnet_ipv4_windows_never_overlap"
+    with pytest.raises(IntegrityError, match=match), transaction.atomic():
         rogue.save()
     assert Node.objects.count() == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the backstop is PostgreSQL's")
+def test_the_database_backstop_holds_for_ipv6_and_keeps_the_families_apart():
+    overlays = [
+        make_network(make_cluster(name), "init", NetworkTypeChoices.OVERLAY)
+        for name in ("prod-a", "prod-b", "prod-c")
+    ]
+
+    def rogue(network, cidr: str) -> Subnet:
+        subnet = Subnet(network=network, name="rogue", cidr=cidr)
+        subnet.save()  # no full_clean: only the database stands in the way
+        return subnet
+
+    rogue(overlays[0], "fd00:1::/120")
+    # The same last 32 bits as an IPv4 window, in the other family: no overlap.
+    rogue(overlays[1], "0.0.0.0/24")
+    for cidr, family in (("fd00:1::80/121", "ipv6"), ("0.0.0.128/25", "ipv4")):
+        clash = pytest.raises(IntegrityError, match=f"subnet_{family}_windows_never_overlap")
+        with clash, transaction.atomic():
+            rogue(overlays[2], cidr)
+    assert Subnet.objects.count() == 2
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the backstop is PostgreSQL's")
