@@ -7,13 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.urls import set_script_prefix
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.reverse import reverse
 from rest_framework.test import APIRequestFactory
 
 from planner.api.renderers import PlannerJSONRenderer
-from planner.api.serializers.base import DefaultZoneDateTimeField
+from planner.api.serializers.base import DefaultZoneDateTimeField, detail_url, detail_view_name
 from planner.api.urls import router
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.models import ObservedIPInstance, ObservedSubnetStatus, Subnet, SyncRun
@@ -78,6 +80,23 @@ def test_a_page_shows_what_drf_shows(demo_context) -> None:
     ]
     assert len(page) == len(one_by_one) > 1
     assert page == one_by_one
+
+
+@pytest.mark.parametrize(
+    "script_name, query", [("", ""), ("/hybridplan", "format=json")], ids=["plain", "prefixed"]
+)
+def test_detail_urls_are_the_urls_drfs_reverse_gives(script_name, query) -> None:
+    """Behind a script prefix (a proxy's sub-path) and with DRF's format override kept."""
+    request = Request(APIRequestFactory().get(f"/api/?{query}", SCRIPT_NAME=script_name))
+    set_script_prefix(f"{script_name}/")
+    try:
+        for model in (Subnet, SyncRun, ObservedIPInstance):
+            drf = reverse(detail_view_name(model), kwargs={"pk": 7}, request=request)
+            assert detail_url(model, 7, {"request": request}) == drf
+            assert detail_url(model, 7, {}) == reverse(detail_view_name(model), kwargs={"pk": 7})
+        assert drf.startswith(f"http://testserver{script_name}/api/")
+    finally:
+        set_script_prefix("/")
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
