@@ -162,6 +162,8 @@ class Statement:
     template: list
     bindings: tuple[Binding, ...]
     compiler: Any
+    # The ORM's converters of the selected columns, by position (worked out once).
+    converters: dict
     model_rows: ModelRows | None
     locks: bool
 
@@ -171,6 +173,12 @@ class Statement:
             value = values[binding.slot]
             params[binding.position] = value if binding.wrapper is None else binding.wrapper(value)
         return params
+
+    def converted(self, rows: list[tuple]) -> list[tuple]:
+        """The rows as the ORM reads them (what results_iter does, converters ready)."""
+        if not self.converters:
+            return rows
+        return [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
 
 
 class CompiledQuery:
@@ -187,7 +195,7 @@ class CompiledQuery:
     def rows(self, *args: Any, **literals: Hashable) -> list[tuple]:
         """The rows of a values_list() query, converted as the ORM converts them."""
         statement, rows = self._run(args, literals)
-        return list(statement.compiler.results_iter(results=[rows], tuple_expected=True))
+        return statement.converted(rows)
 
     def objects(self, *args: Any, **literals: Hashable) -> list[Model]:
         """The model instances of a model query, select_related objects and annotations
@@ -195,8 +203,7 @@ class CompiledQuery:
         statement, rows = self._run(args, literals)
         if statement.model_rows is None:
             raise TypeError(f"{self.build.__qualname__} builds a values query: read its rows")
-        converted = statement.compiler.results_iter(results=[rows])
-        return [statement.model_rows.instance(row) for row in converted]
+        return [statement.model_rows.instance(row) for row in statement.converted(rows)]
 
     def one(self, *args: Any, **literals: Hashable) -> Model:
         """The one model instance found; the model's DoesNotExist if none, or
@@ -262,6 +269,9 @@ class CompiledQuery:
             template=params,
             bindings=bindings,
             compiler=compiler,
+            converters=compiler.get_converters(
+                [column[0] for column in compiler.select[: compiler.col_count]]
+            ),
             model_rows=ModelRows.of(compiler),
             # As the ORM: a database without row locks ignores select_for_update.
             locks=compiler.query.select_for_update

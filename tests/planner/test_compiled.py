@@ -70,6 +70,9 @@ def test_objects_carry_select_related_objects_and_annotations():
     for network in Network.objects.all():
         found = compiled.one(network.pk)
         assert found == network and found.name == network.name
+        # Read through the field's converter (JSON text to a dict), as the ORM reads it.
+        assert found.node_selector == network.node_selector == {}
+        assert found.created == network.created
         with CaptureQueriesContext(connection) as queries:
             assert found.cluster.name == "c1"  # read with it, not after
         assert queries.captured_queries == []
