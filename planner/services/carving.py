@@ -26,7 +26,7 @@ from planner.models import AddressPool, Network, NodeSegment, Subnet
 from planner.querysets import WINDOW_FIELDS, first_overlapping
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import (
-    first_fit,
+    claim_first_fit,
     largest_free,
     locked,
     node_address_rows,
@@ -74,7 +74,7 @@ def _window_by_size(segment: NodeSegment, size: int) -> tuple[int, int]:
     if not 1 <= size <= MAX_SUBNET_CAPACITY:
         raise PlannerRejected(f"size must be 1..{MAX_SUBNET_CAPACITY}", field="size")
     lo, hi = segment_usable(segment)
-    first = first_fit(segment, lambda floor: segment_taken(segment, floor), lo, hi, size)
+    first = claim_first_fit(segment, lambda floor: segment_taken(segment, floor), lo, hi, size)
     if first is None:
         largest = largest_free(segment_taken(segment), lo, hi)
         free = (
@@ -243,7 +243,7 @@ def carve_pool(
     _check_pool_request(pool, network, prefixlen)
     lo, hi = pool_range(pool)
     block = 1 << (FAMILY_BITS[pool.family] - prefixlen)
-    first = first_fit(pool, lambda floor: pool_taken(pool, floor), lo, hi, block, block)
+    first = claim_first_fit(pool, lambda floor: pool_taken(pool, floor), lo, hi, block, block)
     if first is None:
         best = largest_block(gaps(pool_taken(pool), lo, hi), FAMILY_BITS[pool.family])
         detail = (

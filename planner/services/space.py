@@ -266,7 +266,7 @@ def search_floor(space: NodeSegment | AddressPool, lo: int) -> int:
     return max(lo, key_value(space.free_from_key))
 
 
-def first_fit(
+def claim_first_fit(
     space: NodeSegment | AddressPool,
     taken: Callable[[int], Iterator[Interval]],
     lo: int,
@@ -274,10 +274,11 @@ def first_fit(
     size: int,
     alignment: int = 1,
 ) -> int | None:
-    """The lowest start of `size` free addresses (a multiple of `alignment`) in [lo, hi],
-    searched from the space's hint, which is then raised past what the new subnet will take.
-    `taken(floor)` streams what is taken from `floor` on. The caller holds the space's lock
-    and stores the subnet in the same transaction."""
+    """Claims for a new subnet the lowest start of `size` free addresses (a multiple of
+    `alignment`) in [lo, hi]: searched from the space's hint, which is then raised in the
+    database past what the subnet will take. `taken(floor)` streams what is taken from
+    `floor` on. The caller holds the space's lock and stores the subnet in the same
+    transaction (a failure rolls the hint back with it)."""
     floor = search_floor(space, lo)
     free = gaps(taken(floor), floor, hi)
     lowest_gap = next(free, None)
