@@ -66,6 +66,19 @@ def test_getter_plan_shows_what_drf_shows(demo_context, prefix, viewset) -> None
         assert serializer.to_representation(instance) == generic
 
 
+@pytest.mark.parametrize("items", [[], ["10.0.0.1", "10.0.0.2"], ["10.0.0.1", 7, None]])
+def test_lists_of_text_show_what_drf_shows(demo_context, items) -> None:
+    """Lists of str are shown as read; any other item as DRF's CharField shows it."""
+    from planner.api.views import SubnetViewSet
+
+    serializer = SubnetViewSet.serializer_class(context=demo_context)
+    subnet = SubnetViewSet.queryset.first()
+    subnet.exclude_ips = items
+    generic = serializers.Serializer.to_representation(serializer, subnet)
+    assert serializer.to_representation(subnet)["exclude_ips"] == generic["exclude_ips"]
+    assert generic["exclude_ips"] == [None if item is None else str(item) for item in items]
+
+
 def test_a_page_shows_what_drf_shows(demo_context) -> None:
     """Rows of a page name their relations from the names read for the page."""
     from planner.api.views import SubnetViewSet

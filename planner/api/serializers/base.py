@@ -326,6 +326,26 @@ AS_READ = {
 }
 
 
+def _lists_text(field: Field) -> bool:
+    return (
+        type(field).to_representation is serializers.ListField.to_representation
+        and type(field.child).to_representation is serializers.CharField.to_representation
+    )
+
+
+def _text_list_representer(field: serializers.ListField) -> Representer:
+    """How a ListField of CharField shows a list (excludeIPs, say): DRF gives back each str
+    unchanged (str(text)), so a list of str only is shown as read, anything else as DRF
+    shows it."""
+
+    def represent(items: Any) -> Any:
+        if type(items) is list and all(type(item) is str for item in items):
+            return items
+        return field.to_representation(items)
+
+    return represent
+
+
 def _whole_object(instance: Model) -> Model:
     return instance
 
@@ -379,6 +399,8 @@ def _plan_step(model: type[Model], field: Field) -> tuple[Getter, Representer]:
         if column is None:
             return _attribute_getter(field, field.source), field.to_representation
         # A column is always there to read (deferred, it is read from the database).
+        if _lists_text(field):
+            return attrgetter(field.source), _text_list_representer(field)
         as_read = column.get_internal_type() in AS_READ.get(type(field).to_representation, ())
         return attrgetter(field.source), None if as_read else field.to_representation
     return field.get_attribute, field.to_representation
