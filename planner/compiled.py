@@ -21,6 +21,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import AutoField, Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -277,6 +278,19 @@ class CompiledQuery:
             locks=compiler.query.select_for_update
             and compiler.connection.features.has_select_for_update,
         )
+
+
+def one_by_pk(query: CompiledQuery, model: type[Model], pk: Any) -> Model:
+    """`query.one(pk)` for a primary key given as the ORM takes one: converted by the field
+    (its ValidationError if it cannot be), and one past the column's range found nowhere,
+    as the ORM answers, rather than bound (SQLite refuses to bind it)."""
+    field = model._meta.pk
+    value = field.to_python(pk)
+    try:
+        field.run_validators(value)
+    except ValidationError:
+        raise model.DoesNotExist(f"no {model._meta.object_name} {value}") from None
+    return query.one(value)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
 from planner import querysets
 from planner.addressing import address_key, containing_cidr_keys, key_value, parse_address
 from planner.choices import ReservationKindChoices
-from planner.compiled import CompiledQuery
+from planner.compiled import CompiledQuery, one_by_pk
 from planner.models import AddressPool, Node, NodeSegment, Reservation, Subnet
 from planner.querysets import (
     WINDOW_FIELDS,
@@ -119,7 +119,7 @@ def locked(model: type[NodeSegment | AddressPool], pk: int) -> NodeSegment | Add
     """The space `pk`, read again and locked until the transaction ends. Whether it has
     reservations is read in the same statement: one without any (most pools) needs no
     second read for them. Raises the model's DoesNotExist if it is gone."""
-    space = LOCKED_SPACES[model].one(pk)
+    space = one_by_pk(LOCKED_SPACES[model], model, pk)
     if not getattr(space, HAS_RESERVATIONS):
         setattr(space, RESERVED_RANGES_ATTRIBUTE, {})
     return space

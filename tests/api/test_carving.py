@@ -99,7 +99,8 @@ class SegmentCarveAPITest(APIViewTestCase):
         # The carve reads the space only under its lock: the 404 must still be the viewset's.
         unknown = self.client.get(self.detail_url(NodeSegment(pk=999999)))
         payload = {"network": self.underlay.pk, "name": "slice", "size": 8}
-        for pk, body in ((999999, {}), (999999, payload), ("1.5e3", payload)):
+        # 2**70: past the id column's range, so no such segment (not a value bound).
+        for pk, body in ((999999, {}), (999999, payload), ("1.5e3", payload), (2**70, payload)):
             response = self.client.post(action_url(NodeSegment, "carve", pk), body)
             self.assertStatus(response, 404)
             if pk == 999999:

@@ -28,7 +28,7 @@ from rest_framework.reverse import preserve_builtin_query_params
 from rest_framework.settings import ISO_8601, api_settings
 
 from planner.api.constants import API_NAMESPACE
-from planner.compiled import CompiledQuery
+from planner.compiled import CompiledQuery, one_by_pk
 from planner.services.errors import BulkValidationError
 
 # The serializer context's caches: related objects read from ids (BriefRelatedField), and
@@ -112,8 +112,7 @@ class CompiledPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         try:
             if isinstance(data, bool):
                 raise TypeError
-            # The ORM's own conversion, so that the compiled statement binds an int.
-            return self.read.one(self.get_queryset().model._meta.pk.to_python(data))
+            return one_by_pk(self.read, self.get_queryset().model, data)
         except ObjectDoesNotExist:
             self.fail("does_not_exist", pk_value=data)
         except (TypeError, ValueError, DjangoValidationError):
