@@ -18,7 +18,7 @@ from planner.services.review import (
 # Set from objects the caller has read (the API's fields, the carving services): their
 # existence needs no query each; a row deleted meanwhile fails the insert instead.
 RELATED_FIELDS = ("network", "segment", "pool")
-# One new Subnet (every carve) is stored by an INSERT assembled once.
+# One new Subnet alone (every carve) is stored by an INSERT assembled once.
 SUBNET_INSERT = CompiledInsert(Subnet)
 # SPEC 4.5 and 7: what Hybridnet freezes once a Subnet exists (version by convention, quirk 1),
 # plus what ties the plan to its source, and the name that is the object's identity.
@@ -78,7 +78,7 @@ def save_new_subnets(
     try:
         # No savepoint: a failed insert ends the caller's transaction anyway.
         with transaction.atomic(savepoint=False):
-            if len(subnets) == 1:  # a carve: its statement assembled once
+            if len(subnets) == 1:  # every carve, and a single create: SQL assembled once
                 return [SUBNET_INSERT.insert(subnets[0])]
             return Subnet.objects.bulk_create(subnets)
     except IntegrityError as error:
