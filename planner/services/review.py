@@ -57,21 +57,27 @@ def _overlapping_spans(subnets: list[Subnet]) -> Q:
 
 
 def states_for_new_subnets(
-    subnets: list[Subnet], *, names: bool = True, nesting: bool = True
+    subnets: list[Subnet], *, names: bool = True, nesting: bool = True, placed: bool = False
 ) -> dict[int, ClusterState]:
     """Per cluster id, the planned state new `subnets` are reviewed against. Subnet create
     rules read only the new one's own Network and the Subnets whose CIDR nests with the new
     one's (SPEC 4.4, S-2..S-13): each state holds the Networks its new ones name, as read
     with them, and only the Subnets that overlap the span they cover, however many the
     cluster has (unless the caller knows there are none: `nesting`); and those that already
-    hold one of the new names (`stored_names`), unless the caller checks names otherwise."""
+    hold one of the new names (`stored_names`), unless the caller checks names otherwise.
+
+    `placed`: one new Subnet whose window was chosen from the free space (a carve), so no
+    stored window overlaps it and S-13 (and the planner's WINDOW_OVERLAP) cannot deny it.
+    Of the Subnets it nests with, those of its own CIDR and Network can then deny nothing
+    (S-11 needs another CIDR, S-12 another Network): they are not read, so a carve does not
+    read every slice its cluster has in the segment."""
     by_cluster: dict[int, list[Subnet]] = {}
     for subnet in subnets:
         by_cluster.setdefault(subnet.cluster_id, []).append(subnet)
     return {
         cluster_id: planned_state(
             mine[0].cluster,
-            subnets_where=_stored_to_read(mine, names=names, nesting=nesting),
+            subnets_where=_stored_to_read(mine, names=names, nesting=nesting, placed=placed),
             networks={subnet.network_id: subnet.network for subnet in mine}.values(),
             **SUBNET_REVIEW_STATE,
         )
@@ -79,10 +85,16 @@ def states_for_new_subnets(
     }
 
 
-def _stored_to_read(subnets: list[Subnet], *, names: bool, nesting: bool) -> Q:
+def _stored_to_read(subnets: list[Subnet], *, names: bool, nesting: bool, placed: bool) -> Q:
     wanted = []
     if nesting:
-        wanted.append(_overlapping_spans(subnets))
+        nested = _overlapping_spans(subnets)
+        if placed:
+            if len(subnets) != 1:
+                raise ValueError("placed: one new Subnet, whose window was chosen free")
+            (subnet,) = subnets
+            nested &= ~Q(cidr=subnet.cidr, network_id=subnet.network_id)
+        wanted.append(nested)
     if names:
         wanted.append(Q(name__in={subnet.name for subnet in subnets}))
     return reduce(operator.or_, wanted) if wanted else NO_SUBNETS

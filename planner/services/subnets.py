@@ -55,8 +55,10 @@ def save_new_subnets(
     A carve knows more, and reads less:
     - `placed`: it chose the windows from the free space while holding its space's row lock,
       so no stored window can overlap them and that check is skipped; the exclusion
-      constraint still stops a writer that took no lock. On PostgreSQL the name of one
-      placed Subnet is left to the unique constraint, which the failed insert names.
+      constraint still stops a writer that took no lock. The review of one placed Subnet
+      reads none of the stored ones of its own CIDR and Network (they cannot deny it), and
+      on PostgreSQL its name is left to the unique constraint, which the failed insert
+      names.
     - `alone`: it chose the CIDR itself from the free space (a pool's block), so no stored
       Subnet nests with it and the review reads none."""
     errors = {}
@@ -67,8 +69,11 @@ def save_new_subnets(
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
-    names_by_constraint = placed and len(subnets) == 1 and connection.vendor == "postgresql"
-    states = states_for_new_subnets(subnets, names=not names_by_constraint, nesting=not alone)
+    one_placed = placed and len(subnets) == 1
+    names_by_constraint = one_placed and connection.vendor == "postgresql"
+    states = states_for_new_subnets(
+        subnets, names=not names_by_constraint, nesting=not alone, placed=one_placed
+    )
     conflicts = Subnet.objects.conflicts_with(
         subnets, windows=not placed, stored_names=stored_names(states)
     )

@@ -91,3 +91,38 @@ def test_a_bulk_create_reads_the_cluster_once_not_per_subnet():
 
     assert queries(0, 5) == queries(5, 40)
     assert Subnet.objects.count() == 45
+
+
+def test_a_placed_slice_is_reviewed_without_its_own_networks_slices_of_its_cidr():
+    """A carve chose the window free: slices of the same CIDR and Network cannot deny it
+    (no window overlaps), so the review does not read them, however many there are; a
+    Subnet of another Network or another nesting CIDR still denies it."""
+    cluster = make_cluster()
+    first = make_network(cluster, "underlay-1", net_id=0)
+    second = make_network(cluster, "underlay-2", net_id=0)
+    for index in range(3):
+        low = 10 + 10 * index
+        save_new_subnet(slice_of(first, f"a{index}", f"10.0.0.{low}", f"10.0.0.{low + 5}"))
+    new = slice_of(first, "new", "10.0.0.100", "10.0.0.110")
+    new.full_clean(exclude=["network"], validate_unique=False)
+    (state,) = states_for_new_subnets([new], names=False, placed=True).values()
+    assert list(state.subnets) == []
+    (state,) = states_for_new_subnets([new], names=False).values()
+    assert sorted(state.subnets) == ["a0", "a1", "a2"]
+
+    # Stored as another writer might have left them (the review would deny either now).
+    for denier in (
+        Subnet(network=first, name="inner", cidr="10.0.0.128/26", start="10.0.0.130"),
+        slice_of(second, "other", "10.0.0.200", "10.0.0.210"),
+    ):
+        denier.full_clean(exclude=["network"], validate_unique=False)
+        denier.save()
+    (state,) = states_for_new_subnets([new], names=False, placed=True).values()
+    assert sorted(state.subnets) == ["inner", "other"]
+    with pytest.raises(HybridnetDenied) as error:
+        save_new_subnet(new, placed=True)
+    assert (error.value.rule, error.value.hybridnet_message) == (
+        "S-11",
+        "different but overlapped CIDR with existing subnet inner, this is not suppored yet",
+    )
+    assert not Subnet.objects.filter(name="new").exists()
