@@ -135,6 +135,8 @@ class Subnet(CidrModel):
         on_delete=models.CASCADE,
         related_name="subnets",
         editable=False,
+        # Indexed first in the unique (cluster, name) and in (cluster, family, first_key).
+        db_index=False,
     )
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="subnets")
     segment = models.ForeignKey(
@@ -192,6 +194,9 @@ class Subnet(CidrModel):
             models.Index(fields=["family", "first_key", "last_key"]),
             models.Index(fields=["segment", "window_first_key"]),
             models.Index(fields=["pool", "first_key"]),
+            # A new Subnet's review reads the Subnets of its cluster its CIDR nests with
+            # (planner.services.review): by cluster, not every cluster's in the span.
+            models.Index(fields=["cluster", "family", "first_key"]),
         ]
 
     def __str__(self) -> str:
