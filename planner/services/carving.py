@@ -9,7 +9,6 @@ listing addresses.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
 
 from ipam.addresses import int_to_text
 from ipam.blocks import largest_block
@@ -27,9 +26,9 @@ from planner.querysets import WINDOW_FIELDS, first_overlapping
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import (
     claim_first_fit,
+    keep_node_addresses,
     largest_free,
     locked,
-    node_address_rows,
     pool_range,
     pool_taken,
     reservations,
@@ -179,7 +178,7 @@ def carve_segment(
     # Locked, with what the carve reads of it more than once: node addresses (reservations
     # are kept by `reservations`).
     segment = locked(NodeSegment, segment.pk)
-    prefetch_related_objects([segment], Prefetch("nodes", queryset=node_address_rows()))
+    keep_node_addresses(segment)
     _check_segment_network(network, segment)
     if size is not None:
         first, last = _window_by_size(segment, size)

@@ -130,13 +130,32 @@ def node_address_rows() -> QuerySet:
     return Node.objects.only("id", "segment_id", "ip_key")
 
 
+# A segment's node IPs, as keys: read on every slice carve, so compiled.
+NODE_KEYS = CompiledQuery(
+    lambda segment_id: Node.objects.filter(segment_id=segment_id).values_list("ip_key")
+)
+# Where `keep_node_addresses` keeps, on a segment being carved, its node IPs.
+NODE_ADDRESSES_ATTRIBUTE = "_node_addresses"
+
+
+def _read_node_addresses(segment: NodeSegment) -> IntervalSet:
+    return IntervalSet((key_value(key), key_value(key)) for (key,) in NODE_KEYS.rows(segment.pk))
+
+
+def keep_node_addresses(segment: NodeSegment) -> None:
+    """Reads the node IPs of a segment being carved once, for the several times the carve
+    asks for them (its lock is held: they do not change meanwhile)."""
+    setattr(segment, NODE_ADDRESSES_ATTRIBUTE, _read_node_addresses(segment))
+
+
 def node_addresses(segment: NodeSegment) -> IntervalSet:
-    """The segment's node IPs: from what a list prefetched, else one key-only query."""
+    """The segment's node IPs: from what a list prefetched or a carve kept, else one
+    key-only query."""
     if _prefetched(segment, "nodes"):
         keys = [node.ip_key for node in segment.nodes.all()]
-    else:
-        keys = segment.nodes.values_list("ip_key", flat=True)
-    return IntervalSet((key_value(key), key_value(key)) for key in keys)
+        return IntervalSet((key_value(key), key_value(key)) for key in keys)
+    kept = getattr(segment, NODE_ADDRESSES_ATTRIBUTE, None)
+    return _read_node_addresses(segment) if kept is None else kept
 
 
 # -- node segments -------------------------------------------------------------------------------

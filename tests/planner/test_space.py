@@ -11,9 +11,16 @@ from planner import querysets
 from planner.addressing import containing_cidr_keys, key_value
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
 from planner.models import Reservation, Subnet
-from planner.services.carving import carve_pool
+from planner.services.carving import carve_pool, carve_segment
 from planner.services.space import pool_free, pool_taken, segment_free
-from tests.planner.factories import make_cluster, make_network, make_pool, make_segment, make_subnet
+from tests.planner.factories import (
+    make_cluster,
+    make_network,
+    make_node,
+    make_pool,
+    make_segment,
+    make_subnet,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +157,24 @@ def test_a_carve_from_a_pool_without_reservations_reads_none():
     # Whether there are any is asked with the lock, in the same statement.
     assert not any(sql.startswith('SELECT "planner_reservation"') for sql in reads)
     assert any("FOR UPDATE" in sql and "planner_reservation" in sql for sql in reads)
+
+
+def test_a_slice_carve_reads_the_segments_node_addresses_once():
+    segment = make_segment("192.168.9.0/24", gateway="192.168.9.1")
+    for host in (2, 3, 12):
+        make_node(segment, f"192.168.9.{host}", name=f"node-{host}")
+    network = make_network(make_cluster("c0"), "underlay-1", net_id=0)
+    with CaptureQueriesContext(connection) as queries:
+        subnet = carve_segment(
+            segment, network=network, name="s", start="192.168.9.10", end="192.168.9.20"
+        )
+    reads = [query for query in queries.captured_queries if '"planner_node"' in query["sql"]]
+    assert len(reads) == 1
+    # Read once, used for both the search and the slice's excludeIPs.
+    assert subnet.exclude_ips == ["192.168.9.12"]
+    with CaptureQueriesContext(connection) as queries:
+        carve_segment(segment, network=network, name="t", size=4)
+    assert sum('"planner_node"' in query["sql"] for query in queries.captured_queries) == 1
 
 
 @pytest.mark.parametrize(
