@@ -29,11 +29,7 @@ class TimestampedModel(models.Model):
         every field and its descriptors: a page of 1,000 subnets spent 10 ms on it. What
         __init__ does that this does not (signals, deferred fields) goes the usual way."""
         opts = cls._meta
-        if (
-            len(values) != len(opts.concrete_fields)
-            or pre_init.has_listeners(cls)
-            or post_init.has_listeners(cls)
-        ):
+        if len(values) != len(opts.concrete_fields) or _init_listened(cls):
             return super().from_db(db, field_names, values)
         new = cls.__new__(cls)
         new._state = ModelState()
@@ -41,6 +37,15 @@ class TimestampedModel(models.Model):
         new._state.db = db
         new.__dict__.update(zip(_attnames(cls), values, strict=True))
         return new
+
+
+def _init_listened(model: type[models.Model]) -> bool:
+    """Whether __init__'s signals have receivers for `model`. With none connected at all
+    (this app connects none), no weak-keyed lookup per row: a page of 1,000 subnets asked
+    2,000 times."""
+    if not pre_init.receivers and not post_init.receivers:
+        return False
+    return pre_init.has_listeners(model) or post_init.has_listeners(model)
 
 
 @cache
