@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch
+from django.db.models import Model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -41,14 +41,12 @@ from planner.models import (
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
-from planner.services.space import node_address_rows, pool_free, segment_free
+from planner.services.space import pool_free, segment_free
 from planner.services.subnets import delete_subnet
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]
 # Any path segment reaches the view, so a malformed id is DRF's JSON 404, not Django's page.
 ANY_LOOKUP = "[^/]+"
-# What a subnet's drift reads of its segment: the node addresses, nothing else of the nodes.
-SEGMENT_NODE_ADDRESSES = Prefetch("segment__nodes", queryset=node_address_rows())
 
 
 class PlannerModelViewSet(ModelViewSet):
@@ -268,11 +266,7 @@ BRIEF_RELATIONS = ("cluster", "network", "segment", "pool")
 class SubnetViewSet(PlannerModelViewSet):
     """Planned Hybridnet Subnets, checked against Hybridnet's admission rules."""
 
-    queryset = (
-        Subnet.objects.select_related(*BRIEF_RELATIONS)
-        .prefetch_related(SEGMENT_NODE_ADDRESSES, "segment__reservations")
-        .with_observed_status()
-    )
+    queryset = Subnet.objects.select_related(*BRIEF_RELATIONS).with_observed_status()
     serializer_class = api.SubnetSerializer
     filterset_class = filtersets.SubnetFilterSet
     ordering_fields = ["id", "name", "cidr", "start", *TIMESTAMP_ORDERING]

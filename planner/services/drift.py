@@ -1,10 +1,12 @@
 """Where a stored plan no longer matches its segment: shown, never silently changed."""
 
+from collections.abc import Sequence
+
 from ipam.addresses import int_to_text
 from ipam.intervals import IntervalSet
 from planner.addressing import key_value
 from planner.models import Subnet
-from planner.services.space import segment_excluded
+from planner.services.space import segment_excluded, segments_excluded
 
 
 def missing_exclusions(subnet: Subnet, excluded: IntervalSet | None = None) -> list[str]:
@@ -26,3 +28,14 @@ def missing_exclusions(subnet: Subnet, excluded: IntervalSet | None = None) -> l
             if text not in listed and text != subnet.gateway:
                 missing.append(text)
     return missing
+
+
+def missing_exclusions_by_subnet(subnets: Sequence[Subnet]) -> dict[int, list[str]]:
+    """missing_exclusions of each of `subnets` (a page), by id: their segments' addresses
+    read together, in two queries, however many segments and slices the page holds."""
+    excluded = segments_excluded({subnet.segment_id for subnet in subnets if subnet.segment_id})
+    nothing = IntervalSet()
+    return {
+        subnet.pk: missing_exclusions(subnet, excluded.get(subnet.segment_id, nothing))
+        for subnet in subnets
+    }

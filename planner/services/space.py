@@ -125,11 +125,6 @@ def locked(model: type[NodeSegment | AddressPool], pk: int) -> NodeSegment | Add
     return space
 
 
-def node_address_rows() -> QuerySet:
-    """What node_addresses reads of prefetched nodes: their addresses only."""
-    return Node.objects.only("id", "segment_id", "ip_key")
-
-
 # A segment's node IPs, as keys: read on every slice carve, so compiled.
 NODE_KEYS = CompiledQuery(
     lambda segment_id: Node.objects.filter(segment_id=segment_id).values_list("ip_key")
@@ -172,6 +167,22 @@ def segment_excluded(segment: NodeSegment) -> IntervalSet:
     """Node IPs and infrastructure reservations: inside a slice they become excludeIPs."""
     infrastructure = reservations(segment, ReservationKindChoices.INFRASTRUCTURE)
     return node_addresses(segment).union(infrastructure)
+
+
+def segments_excluded(segment_ids: set[int]) -> dict[int, IntervalSet]:
+    """What segment_excluded gives, for many segments in two key-only queries (a page of
+    slices): by segment id, none for a segment without any."""
+    ranges: dict[int, list[Interval]] = {}
+    for segment_id, key in Node.objects.filter(segment_id__in=segment_ids).values_list(
+        "segment_id", "ip_key"
+    ):
+        ranges.setdefault(segment_id, []).append((key_value(key), key_value(key)))
+    infrastructure = Reservation.objects.filter(
+        segment_id__in=segment_ids, kind=ReservationKindChoices.INFRASTRUCTURE
+    ).values_list("segment_id", "start_key", "end_key")
+    for segment_id, first, last in infrastructure:
+        ranges.setdefault(segment_id, []).append((key_value(first), key_value(last)))
+    return {segment_id: IntervalSet(found) for segment_id, found in ranges.items()}
 
 
 def segment_gateway(segment: NodeSegment) -> IntervalSet:

@@ -4,8 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from planner.choices import NetworkTypeChoices
-from planner.models import ObservedIPInstance, ObservedSubnetStatus, Subnet
+from planner.choices import NetworkTypeChoices, ReservationKindChoices
+from planner.models import ObservedIPInstance, ObservedSubnetStatus, Reservation, Subnet
 from planner.services.carving import carve_pool, carve_segment
 from tests.api.mixins import APIViewTestCases
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
@@ -132,6 +132,19 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
             self.assertEqual(len(response.data["results"]), size)
             counts.append(len(queries))
         self.assertEqual(counts[0], counts[1], "drift costs queries per row")
+        # Infrastructure reserved later inside a slice is drift too, on a page as alone.
+        reservation = Reservation(
+            segment=segment, start="10.9.0.15", kind=ReservationKindChoices.INFRASTRUCTURE
+        )
+        reservation.full_clean()
+        reservation.save()
+        page = self.client.get(self.list_url(), {"segment": segment.pk, "limit": 3}).data
+        drift = {row["name"]: row["missing_exclude_ips"] for row in page["results"]}
+        self.assertEqual(drift["slice-0"], ["10.9.0.5"])
+        self.assertEqual(drift["slice-1"], ["10.9.0.15"])
+        self.assertEqual(
+            self.client.get(self.detail_url(slices[1])).data["missing_exclude_ips"], ["10.9.0.15"]
+        )
 
     def test_planner_warnings_come_back_with_the_write(self) -> None:
         self.grant("view", "add")

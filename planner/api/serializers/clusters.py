@@ -11,6 +11,7 @@ from planner.api.serializers.sites import TIMESTAMPS
 from planner.api.serializers.utilization import MissingExclusionsField, SubnetUtilizationField
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH
 from planner.models import Cluster, Network, Subnet
+from planner.services.drift import missing_exclusions_by_subnet
 from planner.services.networks import save_new_network, update_network
 from planner.services.subnets import save_new_subnet, save_new_subnets, update_subnet
 
@@ -136,9 +137,10 @@ class SubnetSerializer(ServiceSavedSerializer):
     )
     utilization = SubnetUtilizationField()
     missing_exclude_ips = MissingExclusionsField(
+        missing_exclusions_by_subnet,
         help_text="Drift: node or infrastructure addresses of the segment that now lie inside "
         "this slice's start..end but are not in excludeIPs, so Hybridnet would hand them to "
-        "pods. excludeIPs cannot change in place: carve a replacement slice."
+        "pods. excludeIPs cannot change in place: carve a replacement slice.",
     )
 
     class Meta(PlannerModelSerializer.Meta):

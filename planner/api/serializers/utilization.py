@@ -7,8 +7,6 @@ from rest_framework import serializers
 
 from planner.api.serializers.base import PageReadingField, ReadOnlyObjectField
 from planner.models import Subnet
-from planner.services.drift import missing_exclusions
-from planner.services.space import segment_excluded
 from planner.services.utilization import SpaceUsage, subnet_observed
 
 
@@ -71,19 +69,10 @@ class SubnetUtilizationField(ReadOnlyObjectField):
         return {"capacity": subnet.capacity, "observed": observed}
 
 
-# The serializer context's cache of each segment's node and infrastructure addresses.
-SEGMENT_EXCLUDED = "segment_excluded"
-
-
 @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-class MissingExclusionsField(ReadOnlyObjectField):
-    """Drift of a segment slice: addresses to exclude that its excludeIPs lack. Each segment's
-    addresses are read once per request, however many of its slices the page shows."""
+class MissingExclusionsField(PageReadingField):
+    """Drift of a segment slice: addresses to exclude that its excludeIPs lack, measured
+    (`missing_exclusions_by_subnet`) for a whole page at once, or for the one slice shown."""
 
     def to_representation(self, subnet: Subnet) -> list[str]:
-        if subnet.segment_id is None:
-            return []
-        cache = self.context.setdefault(SEGMENT_EXCLUDED, {})
-        if subnet.segment_id not in cache:
-            cache[subnet.segment_id] = segment_excluded(subnet.segment)
-        return missing_exclusions(subnet, cache[subnet.segment_id])
+        return self.measured(subnet)
