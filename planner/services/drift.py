@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from ipam.addresses import int_to_text
 from ipam.intervals import IntervalSet
 from planner.addressing import key_value
-from planner.models import Subnet
+from planner.models import NodeSegment, Subnet
 from planner.services.space import segment_excluded, segments_excluded
 
 
@@ -31,9 +31,17 @@ def missing_exclusions(subnet: Subnet, excluded: IntervalSet | None = None) -> l
 
 
 def missing_exclusions_by_subnet(subnets: Sequence[Subnet]) -> dict[int, list[str]]:
-    """missing_exclusions of each of `subnets` (a page), by id: their segments' addresses
-    read together, in two queries, however many segments and slices the page holds."""
-    excluded = segments_excluded({subnet.segment_id for subnet in subnets if subnet.segment_id})
+    """missing_exclusions of each of `subnets` (a page), by id. A segment a subnet holds
+    already (the one a carve locked, which keeps its addresses) is used as held; the others'
+    addresses are read together, in two queries, however many slices the page holds."""
+    held: dict[int, NodeSegment] = {}
+    for subnet in subnets:
+        if subnet.segment_id is not None and Subnet.segment.is_cached(subnet):
+            held.setdefault(subnet.segment_id, subnet.segment)
+    excluded = {segment_id: segment_excluded(segment) for segment_id, segment in held.items()}
+    unread = {subnet.segment_id for subnet in subnets if subnet.segment_id} - held.keys()
+    if unread:
+        excluded.update(segments_excluded(unread))
     nothing = IntervalSet()
     return {
         subnet.pk: missing_exclusions(subnet, excluded.get(subnet.segment_id, nothing))

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.contrib.auth.models import Permission, User
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient, APITransactionTestCase
@@ -60,6 +61,16 @@ class SegmentCarveAPITest(APIViewTestCase):
         self.assertEqual(response.data["network"]["name"], "underlay-1")
         self.assertEqual(response["Location"], response.data["url"])
         self.assertTrue(Subnet.objects.filter(pk=response.data["id"]).exists())
+
+    def test_a_carve_reads_its_segments_addresses_once_for_the_slice_and_its_drift(self) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            response = self.carve(self.objects[0], start="192.168.56.5", end="192.168.56.9")
+        self.assertStatus(response, 201)
+        # The nodes inside are excluded, so the new slice shows no drift.
+        self.assertEqual(response.data["exclude_ips"], ["192.168.56.5", "192.168.56.6"])
+        self.assertEqual(response.data["missing_exclude_ips"], [])
+        nodes = [query for query in queries.captured_queries if '"planner_node"' in query["sql"]]
+        self.assertEqual(len(nodes), 1)
 
     def test_carve_an_explicit_ipv6_window_in_any_spelling(self) -> None:
         response = self.carve(self.objects[1], start="FD00:1::0100", end="fd00:1:0::1ff")
@@ -167,6 +178,17 @@ class PoolCarveAPITest(APIViewTestCase):
             (first.data["cidr"], second.data["cidr"]), ("100.64.0.0/26", "100.64.0.64/26")
         )
         self.assertEqual(first.data["pool"]["name"], "small")
+
+    def test_a_carve_from_a_pool_reads_no_segment_addresses(self) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            response = self.carve(self.objects[0], 26, "a")
+        self.assertStatus(response, 201)
+        self.assertEqual(response.data["missing_exclude_ips"], [])
+        # Reservations only as the lock's EXISTS: no read of a segment or its addresses.
+        tables = ("planner_node", "planner_reservation", "planner_nodesegment")
+        reads = [query["sql"] for query in queries.captured_queries]
+        starts = tuple(f'SELECT "{table}".' for table in tables)
+        self.assertFalse([sql for sql in reads if sql.startswith(starts)])
 
     def test_carve_from_an_ipv6_pool(self) -> None:
         response = self.carve(self.objects[1], 120)
