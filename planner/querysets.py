@@ -63,6 +63,11 @@ def cidrs_reaching(family: int, key: bytes, starts: list[bytes] | None = None) -
     return Q(family=family, first_key__in=starts, last_key__gte=key)
 
 
+def combines_sliced_reads() -> bool:
+    """Whether the database reads sliced queries combined in one UNION (SQLite cannot)."""
+    return connection.features.supports_slicing_ordering_in_compound
+
+
 def _in_order(
     rows: models.QuerySet, first_field: str, last_field: str, lo_key: bytes, hi_key: bytes
 ) -> models.QuerySet:
@@ -73,12 +78,7 @@ def _in_order(
     )
 
 
-def combines_sliced_reads() -> bool:
-    """Whether the database reads sliced queries combined in one UNION (SQLite cannot)."""
-    return connection.features.supports_slicing_ordering_in_compound
-
-
-def head_of_ranges(
+def _head_parts(
     rows: models.QuerySet,
     first_field: str,
     last_field: str,
@@ -86,12 +86,25 @@ def head_of_ranges(
     hi_key: bytes,
     below: models.QuerySet,
     size: int,
-) -> models.QuerySet:
-    """What `ranges_in_order` reads first, in one statement where the database combines
-    sliced reads: the `below` rows with the first `size` rows from lo_key (a carve then
-    waits for one read, not two)."""
+) -> tuple[models.QuerySet, models.QuerySet]:
+    """The `below` rows (a few that start below lo_key) and the first `size` rows from
+    lo_key: what ranges_in_order takes as its `head`."""
     below = below.values_list(first_field, last_field, "pk")
-    return below.union(_in_order(rows, first_field, last_field, lo_key, hi_key)[:size], all=True)
+    return below, _in_order(rows, first_field, last_field, lo_key, hi_key)[:size]
+
+
+def head_of_ranges(*parts_of_head) -> models.QuerySet:
+    """The head of `ranges_in_order` (arguments as _head_parts) in one statement, for a
+    database that combines sliced reads (a carve then waits for one read, not two)."""
+    below, first_chunk = _head_parts(*parts_of_head)
+    return below.union(first_chunk, all=True)
+
+
+def head_of_ranges_apart(*parts_of_head) -> list[tuple]:
+    """The head of `ranges_in_order` (arguments as _head_parts) read in two statements, for
+    a database that cannot combine sliced reads (SQLite)."""
+    below, first_chunk = _head_parts(*parts_of_head)
+    return [*below, *first_chunk]
 
 
 def ranges_in_order(
@@ -100,29 +113,22 @@ def ranges_in_order(
     last_field: str,
     lo_key: bytes,
     hi_key: bytes,
-    below: models.QuerySet | None = None,
     head: list[tuple] | None = None,
 ) -> Iterator[Interval]:
     """The [first, last] ranges of the rows whose first key lies in [lo_key, hi_key], in
-    address order, read lazily by keyset (first key, then id) in growing chunks. First, of
-    the `below` rows (a few that start below lo_key), those that reach lo_key.
+    address order, read lazily by keyset (first key, then id) in growing chunks.
 
-    `head`: what head_of_ranges(..., size=FIRST_CHUNK_ROWS) read, when the caller read it
-    (a carve, with a compiled statement); else the below rows and the first chunk are read
-    here, combined where the database can."""
+    `head`: the rows the caller read first (head_of_ranges with size FIRST_CHUNK_ROWS): of
+    those starting below lo_key, the ones reaching it come first; the others are the first
+    chunk."""
     size = FIRST_CHUNK_ROWS
-    if head is None and below is not None and combines_sliced_reads():
-        head = list(head_of_ranges(rows, first_field, last_field, lo_key, hi_key, below, size))
+    batch = None
     if head is not None:
         # The rows are told apart by where they start, and put back in order.
-        below_rows = [row for row in head if row[0] < lo_key]
+        for first, last, _ in sorted(row for row in head if row[0] < lo_key):
+            if last >= lo_key:
+                yield key_value(first), key_value(last)
         batch = sorted((row for row in head if row[0] >= lo_key), key=_keyset)
-    else:
-        below_rows = [] if below is None else list(below.values_list(first_field, last_field))
-        batch = None
-    for first, last, *_ in sorted(below_rows):
-        if last >= lo_key:
-            yield key_value(first), key_value(last)
     after = None
     while True:
         if batch is None:

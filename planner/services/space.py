@@ -30,6 +30,7 @@ from planner.querysets import (
     cidrs_reaching,
     combines_sliced_reads,
     head_of_ranges,
+    head_of_ranges_apart,
     highest_below,
     ranges_in_order,
 )
@@ -229,14 +230,13 @@ class SubnetRanges:
         self, family: int, floor_key: bytes, last_key: bytes, *keys: list[bytes]
     ) -> Iterator[Interval]:
         rows = Subnet.objects.filter(family=family)
+        size = querysets.FIRST_CHUNK_ROWS
         if combines_sliced_reads():
-            head = self.head.rows(
-                family, floor_key, last_key, *keys, size=querysets.FIRST_CHUNK_ROWS
-            )
-            yield from ranges_in_order(rows, *self.fields, floor_key, last_key, head=head)
+            head = self.head.rows(family, floor_key, last_key, *keys, size=size)
         else:
             below = self.below(family, floor_key, *keys)
-            yield from ranges_in_order(rows, *self.fields, floor_key, last_key, below=below)
+            head = head_of_ranges_apart(rows, *self.fields, floor_key, last_key, below, size)
+        yield from ranges_in_order(rows, *self.fields, floor_key, last_key, head=head)
 
 
 WINDOWS = SubnetRanges(WINDOW_FIELDS, _window_reaching)
