@@ -9,7 +9,7 @@ the small sets (node IPs, reservations, the gateway) are read whole.
 """
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, islice
@@ -45,6 +45,11 @@ class FreeInterval:
 
 def span_text(family: int, first: int, last: int) -> str:
     return f"{int_to_text(first, family)}-{int_to_text(last, family)}"
+
+
+def addresses_as_ranges(keys: Iterable[bytes]) -> IntervalSet:
+    """Single addresses, given as keys, as one-address ranges."""
+    return IntervalSet((value, value) for value in map(key_value, keys))
 
 
 def instance_ranges(rows, first_field: str, last_field: str) -> IntervalSet:
@@ -135,7 +140,7 @@ NODE_ADDRESSES_ATTRIBUTE = "_node_addresses"
 
 
 def _read_node_addresses(segment: NodeSegment) -> IntervalSet:
-    return IntervalSet((key_value(key), key_value(key)) for (key,) in NODE_KEYS.rows(segment.pk))
+    return addresses_as_ranges(key for (key,) in NODE_KEYS.rows(segment.pk))
 
 
 def keep_node_addresses(segment: NodeSegment) -> None:
@@ -148,8 +153,7 @@ def node_addresses(segment: NodeSegment) -> IntervalSet:
     """The segment's node IPs: from what a list prefetched or a carve kept, else one
     key-only query."""
     if _prefetched(segment, "nodes"):
-        keys = [node.ip_key for node in segment.nodes.all()]
-        return IntervalSet((key_value(key), key_value(key)) for key in keys)
+        return addresses_as_ranges(node.ip_key for node in segment.nodes.all())
     kept = getattr(segment, NODE_ADDRESSES_ATTRIBUTE, None)
     return _read_node_addresses(segment) if kept is None else kept
 
@@ -173,17 +177,22 @@ def segment_excluded(segment: NodeSegment) -> IntervalSet:
 def segments_excluded(segment_ids: set[int]) -> dict[int, IntervalSet]:
     """What segment_excluded gives, for many segments in two key-only queries (a page of
     slices): by segment id, none for a segment without any."""
-    ranges: dict[int, list[Interval]] = {}
+    node_keys: dict[int, list[bytes]] = {}
     for segment_id, key in Node.objects.filter(segment_id__in=segment_ids).values_list(
         "segment_id", "ip_key"
     ):
-        ranges.setdefault(segment_id, []).append((key_value(key), key_value(key)))
-    infrastructure = Reservation.objects.filter(
+        node_keys.setdefault(segment_id, []).append(key)
+    infrastructure: dict[int, list[Interval]] = {}
+    for segment_id, first, last in Reservation.objects.filter(
         segment_id__in=segment_ids, kind=ReservationKindChoices.INFRASTRUCTURE
-    ).values_list("segment_id", "start_key", "end_key")
-    for segment_id, first, last in infrastructure:
-        ranges.setdefault(segment_id, []).append((key_value(first), key_value(last)))
-    return {segment_id: IntervalSet(found) for segment_id, found in ranges.items()}
+    ).values_list("segment_id", "start_key", "end_key"):
+        infrastructure.setdefault(segment_id, []).append((key_value(first), key_value(last)))
+    return {
+        segment_id: addresses_as_ranges(node_keys.get(segment_id, ())).union(
+            IntervalSet(infrastructure.get(segment_id, ()))
+        )
+        for segment_id in node_keys.keys() | infrastructure.keys()
+    }
 
 
 def segment_gateway(segment: NodeSegment) -> IntervalSet:
