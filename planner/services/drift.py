@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from ipam.addresses import int_to_text
+from ipam.addresses import int_to_text, parse_ip
 from ipam.intervals import IntervalSet
 from planner.addressing import key_value
 from planner.models import NodeSegment, Subnet
@@ -20,14 +20,18 @@ def missing_exclusions(subnet: Subnet, excluded: IntervalSet | None = None) -> l
         excluded = segment_excluded(subnet.segment)
     first, last = key_value(subnet.window_first_key), key_value(subnet.window_last_key)
     inside = excluded.intersect(IntervalSet([(first, last)]))
-    listed = set(subnet.exclude_ips)
-    missing = []
-    for start, end in inside:
-        for value in range(start, end + 1):
-            text = int_to_text(value, subnet.family)
-            if text not in listed and text != subnet.gateway:
-                missing.append(text)
-    return missing
+    if not inside:
+        return []
+    # Stored addresses are canonical text (Subnet.normalize_addresses): parsed, they compare
+    # as IPAM compares their text. Only what is missing is listed, address by address.
+    listed = [*subnet.exclude_ips, subnet.gateway] if subnet.gateway else subnet.exclude_ips
+    values = (parse_ip(text)[1] for text in listed)
+    missing = inside.subtract(IntervalSet((value, value) for value in values))
+    return [
+        int_to_text(value, subnet.family)
+        for start, end in missing
+        for value in range(start, end + 1)
+    ]
 
 
 def missing_exclusions_by_subnet(subnets: Sequence[Subnet]) -> dict[int, list[str]]:

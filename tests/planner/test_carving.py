@@ -232,6 +232,21 @@ def test_a_node_added_inside_a_slice_is_drift_not_a_silent_change(segment, under
     assert missing_exclusions(subnet) == ["192.168.56.10"]
 
 
+def test_drift_lists_each_address_a_slice_does_not_exclude_and_only_those(underlay):
+    segment = make_segment("fd00:56::/64", gateway="fd00:56::1:1fe")
+    reserve(segment, "fd00:56::1:0", "fd00:56::1:ff")
+    subnet = carve_segment(
+        segment, network=underlay["prod-a"], name="v6", start="fd00:56::ff00", end="fd00:56::1:1ff"
+    )
+    assert len(subnet.exclude_ips) == 256 and missing_exclusions(subnet) == []
+    # Infrastructure and a node reaching into the slice afterwards, one over its gateway.
+    reserve(segment, "fd00:56::1:100", "fd00:56::1:101")
+    make_node(segment, "fd00:56::1:1ff", name="late-node")
+    reserve(segment, "fd00:56::1:1fe")
+    subnet.refresh_from_db()
+    assert missing_exclusions(subnet) == ["fd00:56::1:100", "fd00:56::1:101", "fd00:56::1:1ff"]
+
+
 def test_pool_blocks_are_aligned_and_never_overlap():
     pool = make_pool("100.64.0.0/10")
     reserve(pool, "100.64.0.0", "100.64.0.9")
