@@ -222,7 +222,7 @@ def read_brief_names(serializer: serializers.Serializer, rows: list[Model]) -> N
         unnamed = wanted.setdefault(model, set())
         for row in rows:
             pk = getattr(row, relation.attname)
-            if pk is None or pk in known:
+            if pk is None or pk in known or pk in unnamed:
                 continue
             if relation.is_cached(row):
                 known[pk] = field.to_representation(relation.get_cached_value(row))
