@@ -1,7 +1,7 @@
 """How full segments, pools and subnets are: planned capacity, and observed use once pulled.
 
-The segments or pools of a page are measured together: their subnets' ranges and observed
-use are read in one query, as keys and numbers rather than objects, and their nodes and
+The segments or pools of a page are measured together: their subnets' ranges are read in
+one query, as keys rather than objects, their observed use summed in another, and their nodes and
 reservations come prefetched (see planner/querysets.py), so a page of N rows costs a fixed
 number of queries; counts are interval arithmetic, never a listing of addresses.
 """
@@ -10,12 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from ipam.intervals import Interval, IntervalSet
 from planner.addressing import key_value
 from planner.choices import ReservationKindChoices
-from planner.models import AddressPool, NodeSegment, Subnet
+from planner.models import AddressPool, NodeSegment, ObservedSubnetStatus, Subnet
 from planner.querysets import WINDOW_FIELDS
 from planner.services.space import pool_range, reservations, segment_fixed, segment_usable
 
@@ -51,25 +51,29 @@ class SpaceUsage:
     observed: dict[str, int] | None
 
 
-def _taken_by_space(
-    subnets: QuerySet, space_field: str, first_field: str, last_field: str
-) -> tuple[dict[int, IntervalSet], dict[int, dict[str, int]]]:
-    """Per space id: the ranges its subnets take, and their observed use summed."""
-    rows = (
-        subnets.with_observed_status()
-        .order_by(space_field, first_field)
-        .values_list(space_field, first_field, last_field, "observed_used", "observed_available")
-    )
+def _taken_by_space(subnets: QuerySet, fields: tuple[str, str, str]) -> dict[int, IntervalSet]:
+    """Per space id: the ranges its subnets take, as keys only (no objects, no status)."""
+    space_field, first_field, last_field = fields
+    rows = subnets.order_by(space_field, first_field).values_list(*fields)
     ranges: dict[int, list[Interval]] = {}
-    observed: dict[int, dict[str, int]] = {}
-    for space_id, first, last, used, available in rows:
+    for space_id, first, last in rows:
         ranges.setdefault(space_id, []).append((key_value(first), key_value(last)))
-        if used is not None:
-            sums = observed.setdefault(space_id, {"used": 0, "available": 0})
-            sums["used"] += used
-            sums["available"] += available
-    taken = {space_id: IntervalSet.from_sorted(found) for space_id, found in ranges.items()}
-    return taken, observed
+    return {space_id: IntervalSet.from_sorted(found) for space_id, found in ranges.items()}
+
+
+def _observed_by_space(subnets: QuerySet, space_field: str) -> dict[int, dict[str, int]]:
+    """Per space id: the last pulled use of its subnets, summed in one aggregate that starts
+    from the statuses pulled (a status names its subnet by cluster and name), so a space
+    of many subnets never pulled costs nothing."""
+    space = subnets.filter(cluster_id=OuterRef("cluster_id"), name=OuterRef("subnet_name"))
+    sums = (
+        ObservedSubnetStatus.objects.annotate(space=Subquery(space.values(space_field)[:1]))
+        .filter(space__isnull=False)
+        .order_by()
+        .values("space")
+        .annotate(used=Sum("used"), available=Sum("available"))
+    )
+    return {row["space"]: {"used": row["used"], "available": row["available"]} for row in sums}
 
 
 def _usages(
@@ -82,7 +86,8 @@ def _usages(
     if not spaces:
         return {}
     subnets = Subnet.objects.filter(**{f"{space_field}__in": [space.pk for space in spaces]})
-    taken, observed = _taken_by_space(subnets, space_field, *key_fields)
+    taken = _taken_by_space(subnets, (space_field, *key_fields))
+    observed = _observed_by_space(subnets, space_field)
     return {
         space.pk: SpaceUsage(
             _summarise(*bounds(space), taken.get(space.pk, IntervalSet())),

@@ -89,12 +89,23 @@ def test_space_usage_sums_the_observed_use_of_the_subnets_pulled():
             available=253 - used,
             observed_at=timezone.now(),
         )
+    # Neither a status of another pool's block nor one of no planned subnet counts.
+    other = carve_pool(make_pool("10.9.0.0/16", name="q"), network=overlay, name="c", prefixlen=24)
+    for name in (other.name, "not-planned"):
+        ObservedSubnetStatus.objects.create(
+            cluster=overlay.cluster,
+            subnet_name=name,
+            total=253,
+            used=100,
+            available=153,
+            observed_at=timezone.now(),
+        )
     usage = pool_usages([pool])[pool.pk]
     assert usage.observed == {"used": 12, "available": 494}
     assert (usage.utilization.planned, usage.utilization.free) == (768, 65536 - 768)
 
 
-def test_a_page_of_spaces_is_measured_in_one_query_of_their_subnets():
+def test_a_page_of_spaces_is_measured_in_two_queries_however_many_subnets():
     overlay = make_network(make_cluster(), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
     pools = [make_pool(f"10.{index}.0.0/16", name=f"p{index}") for index in range(1, 4)]
     for pool in pools:
@@ -103,5 +114,6 @@ def test_a_page_of_spaces_is_measured_in_one_query_of_their_subnets():
     pools = list(AddressPool.objects.with_utilization_data())
     with CaptureQueriesContext(connection) as queries:
         usages = pool_usages(pools)
-    assert len(queries.captured_queries) == 1
+    # Their subnets' ranges, and the observed use of theirs pulled.
+    assert len(queries.captured_queries) == 2
     assert {usage.utilization.planned for usage in usages.values()} == {3 * 64}
