@@ -10,6 +10,8 @@ KUBECONFIG = "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user: {toke
 
 class ClusterAPITest(APIViewTestCases.ModelViewTestCase):
     model = Cluster
+    # The base five, and the page's sites.
+    list_queries = 6
     write_only_fields = {"credentials"}
     invalid_data = {"name": "Prod_A"}
     invalid_field = "name"

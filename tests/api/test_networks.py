@@ -16,6 +16,7 @@ UNDERLAY, OVERLAY = NetworkTypeChoices.UNDERLAY, NetworkTypeChoices.OVERLAY
 
 class NetworkAPITest(APIViewTestCases.ModelViewTestCase):
     model = Network
+    list_queries = 5
     brief_relations = ["cluster"]
     invalid_data = {"name": "x", "type": "Banana"}
     invalid_field = "type"

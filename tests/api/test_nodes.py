@@ -7,6 +7,7 @@ from tests.planner.factories import make_cluster, make_node, make_segment
 
 class NodeAPITest(APIViewTestCases.ModelViewTestCase):
     model = Node
+    list_queries = 5
     brief_relations = ["segment", "cluster"]
     canonical = {"ip": "fd00:20::10"}
     invalid_field = "ip"

@@ -27,6 +27,7 @@ class PulledFromOneCluster:
 
 class ObservedIPInstanceAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnlyViewTestCase):
     model = ObservedIPInstance
+    list_queries = 5
 
     @classmethod
     def make_object(cls, index: int) -> ObservedIPInstance:
@@ -58,6 +59,7 @@ class ObservedIPInstanceAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnlyV
 
 class ObservedSubnetStatusAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnlyViewTestCase):
     model = ObservedSubnetStatus
+    list_queries = 5
 
     @classmethod
     def make_object(cls, index: int) -> ObservedSubnetStatus:
@@ -73,6 +75,7 @@ class ObservedSubnetStatusAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnl
 
 class SyncRunAPITest(PulledFromOneCluster, APIViewTestCases.ReadOnlyViewTestCase):
     model = SyncRun
+    list_queries = 5
 
     @classmethod
     def make_object(cls, index: int) -> SyncRun:

@@ -8,6 +8,7 @@ from tests.planner.factories import make_pool, make_segment
 
 class ReservationAPITest(APIViewTestCases.ModelViewTestCase):
     model = Reservation
+    list_queries = 5
     brief_relations = ["segment"]
     canonical = {"start": "fd00:30::100"}
     invalid_field = "end"

@@ -7,6 +7,8 @@ from tests.planner.factories import make_node, make_segment, make_site
 
 class NodeSegmentAPITest(APIViewTestCases.ModelViewTestCase):
     model = NodeSegment
+    # As a pool's, and the segments' nodes.
+    list_queries = 9
     brief_relations = ["site"]
     canonical = {"cidr": "fd00:0:0:1::/64", "gateway": "fd00:0:0:1::1"}
     invalid_field = "cidr"

@@ -7,6 +7,8 @@ from tests.planner.factories import make_segment, make_site
 
 class SiteAPITest(APIViewTestCases.ModelViewTestCase):
     model = Site
+    # The token with its user, the user's permissions (2), the page's count and rows.
+    list_queries = 5
     create_data = [
         {"name": "hz-dc1", "description": "Hangzhou, hall 1"},
         {"name": "hz-dc2"},
