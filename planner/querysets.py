@@ -63,6 +63,12 @@ def cidrs_reaching(family: int, key: bytes, starts: list[bytes] | None = None) -
     return Q(family=family, first_key__in=starts, last_key__gte=key)
 
 
+def triggers_keep_spaces() -> bool:
+    """Whether triggers keep each space's search hint (migration 0007) and planned size
+    (migration 0011): on PostgreSQL."""
+    return connection.vendor == "postgresql"
+
+
 def combines_sliced_reads() -> bool:
     """Whether the database reads sliced queries combined in one UNION (SQLite cannot)."""
     return connection.features.supports_slicing_ordering_in_compound
@@ -160,10 +166,7 @@ def _keyset(row: tuple) -> tuple:
 
 
 WINDOW_FIELDS = ("window_first_key", "window_last_key")
-
-
-def window_range(subnet) -> Interval:
-    return key_value(subnet.window_first_key), key_value(subnet.window_last_key)
+CIDR_FIELDS = ("first_key", "last_key")
 
 
 class SubnetQuerySet(models.QuerySet):
@@ -193,9 +196,10 @@ class SubnetQuerySet(models.QuerySet):
     ) -> dict[int, ValidationError]:
         """Which of `subnets` (new or changed, not saved yet) take a name their cluster already
         uses, or (unless `windows` is false) a window overlapping another Subnet's (stored, or
-        earlier in the list), by index: a few queries per address family, however many
-        subnets there are. `stored_names`: the (cluster id, name) pairs of stored Subnets
-        that hold any of the names, when the caller has read them already."""
+        earlier in the list) or a CIDR overlapping another block's of their pool, by index: a
+        few queries per address family and pool, however many subnets there are.
+        `stored_names`: the (cluster id, name) pairs of stored Subnets that hold any of the
+        names, when the caller has read them already."""
         # Stored Subnets other than these (changed ones are stored already), composed only
         # where read: a placed carve that knows the names taken reads neither.
         others = (
@@ -214,6 +218,12 @@ class SubnetQuerySet(models.QuerySet):
                 by_family[subnet.family].append(index)
         for indexes in by_family.values():
             errors.update(self._windows_taken(others, subnets, indexes))
+        by_pool = defaultdict(list)
+        for index, subnet in enumerate(subnets):
+            if index not in errors and subnet.pool_id is not None:
+                by_pool[subnet.pool_id].append(index)
+        for indexes in by_pool.values():
+            errors.update(self._blocks_taken(others, subnets, indexes))
         return errors
 
     @staticmethod
@@ -237,43 +247,76 @@ class SubnetQuerySet(models.QuerySet):
             seen.add(key)
         return errors
 
-    @staticmethod
+    @classmethod
     def _windows_taken(
-        others: models.QuerySet, subnets: list, indexes: list[int]
+        cls, others: models.QuerySet, subnets: list, indexes: list[int]
     ) -> dict[int, ValidationError]:
-        """`indexes` name subnets of one family. Stored windows are read once, over the span
-        the subnets cover; only a subnet found overlapping costs a query, for the message."""
-        indexes = sorted(indexes, key=lambda index: subnets[index].window_first_key)
+        """`indexes` name subnets of one family: their windows against every Subnet's."""
+        family = subnets[indexes[0]].family
+        return cls._ranges_taken(
+            others.filter(family=family), subnets, indexes, WINDOW_FIELDS, "overlap_error"
+        )
+
+    @classmethod
+    def _blocks_taken(
+        cls, others: models.QuerySet, subnets: list, indexes: list[int]
+    ) -> dict[int, ValidationError]:
+        """`indexes` name blocks of one pool: their CIDRs against its other blocks', so a
+        pool's blocks never nest (a block whose start..end leaves room in its CIDR would
+        otherwise let another in, and the pool's planned size count those addresses twice)."""
+        pool_id = subnets[indexes[0]].pool_id
+        return cls._ranges_taken(
+            others.filter(pool_id=pool_id), subnets, indexes, CIDR_FIELDS, "block_overlap_error"
+        )
+
+    @staticmethod
+    def _ranges_taken(
+        rows: models.QuerySet,
+        subnets: list,
+        indexes: list[int],
+        fields: tuple[str, str],
+        error: str,
+    ) -> dict[int, ValidationError]:
+        """Which of the subnets `indexes` name take a range (`fields`, its first and last
+        keys) overlapping another's of the list or of `rows`, ranges that never overlap one
+        another; `error` names the Subnet method that words it. Stored ranges are read once,
+        over the span the subnets cover; only a subnet found overlapping costs a query, for
+        the message."""
+        first_field, last_field = fields
+
+        def span(subnet) -> Interval:
+            return key_value(getattr(subnet, first_field)), key_value(getattr(subnet, last_field))
+
+        indexes = sorted(indexes, key=lambda index: getattr(subnets[index], first_field))
         errors, widest = {}, None
         for index in indexes:
             subnet = subnets[index]
-            if widest is not None and subnet.window_first_key <= widest.window_last_key:
-                errors[index] = subnet.overlap_error(widest)
-            elif widest is None or subnet.window_last_key > widest.window_last_key:
+            if widest is not None and span(subnet)[0] <= span(widest)[1]:
+                errors[index] = getattr(subnet, error)(widest)
+            elif widest is None or span(subnet)[1] > span(widest)[1]:
                 widest = subnet
-        family = subnets[indexes[0]].family
-        lo_key = subnets[indexes[0]].window_first_key
-        hi_key = max(subnets[index].window_last_key for index in indexes)
-        windows = others.filter(family=family)
-        below = reaching_in(windows, *WINDOW_FIELDS, lo_key)
+        lo_key = getattr(subnets[indexes[0]], first_field)
+        hi_key = max(getattr(subnets[index], last_field) for index in indexes)
+        below = reaching_in(rows, first_field, last_field, lo_key)
         stored = IntervalSet.from_sorted(
             chain(
-                [] if below is None else [window_range(below)],
-                ranges_in_order(windows, *WINDOW_FIELDS, lo_key, hi_key),
+                [] if below is None else [span(below)],
+                ranges_in_order(rows, first_field, last_field, lo_key, hi_key),
             )
         )
         for index in indexes:
             subnet = subnets[index]
-            if index in errors or not stored.overlaps(IntervalSet([window_range(subnet)])):
+            if index in errors or not stored.overlaps(IntervalSet([span(subnet)])):
                 continue
             other = first_overlapping(
-                windows.select_related("cluster"),
-                family,
-                subnet.window_first_key,
-                subnet.window_last_key,
-                *WINDOW_FIELDS,
+                rows.select_related("cluster"),
+                subnet.family,
+                getattr(subnet, first_field),
+                getattr(subnet, last_field),
+                first_field,
+                last_field,
             )
-            errors[index] = subnet.overlap_error(other)
+            errors[index] = getattr(subnet, error)(other)
         return errors
 
 

@@ -288,6 +288,14 @@ class Subnet(CidrModel):
             f"({other.cidr}, {other.window_text})"
         )
 
+    def block_overlap_error(self, other: "Subnet") -> ValidationError:
+        return ValidationError(
+            {
+                "cidr": f"{self.cidr} overlaps block {other.name} of cluster {other.cluster} "
+                f"({other.cidr}) in pool {self.pool}: a pool's blocks never overlap"
+            }
+        )
+
     def validate_constraints(self, exclude=None) -> None:
         """Nothing left to check: clean() checks both constraints in Python (Django would
         spend a query in a savepoint on the segment-or-pool condition)."""

@@ -33,6 +33,7 @@ from planner.querysets import (
     head_of_ranges_apart,
     highest_below,
     ranges_in_order,
+    triggers_keep_spaces,
 )
 
 
@@ -293,14 +294,9 @@ def pool_free(pool: AddressPool, limit: int) -> list[FreeInterval]:
 # -- where first fit starts ----------------------------------------------------------------------
 
 
-def _keeps_hints() -> bool:
-    """Hints are kept where the triggers that reset them exist (migration 0007)."""
-    return connection.vendor == "postgresql"
-
-
 def search_floor(space: NodeSegment | AddressPool, lo: int) -> int:
     """Where a search of the space for free addresses starts: everything below is taken."""
-    if space.free_from_key is None or not _keeps_hints():
+    if space.free_from_key is None or not triggers_keep_spaces():
         return lo
     return max(lo, key_value(space.free_from_key))
 
@@ -324,7 +320,7 @@ def claim_first_fit(
     if lowest_gap is None:
         return None
     first = first_fit_in(chain([lowest_gap], free), size, alignment)
-    if first is None or not _keeps_hints():
+    if first is None or not triggers_keep_spaces():
         return first
     still_free = first + size if first == lowest_gap[0] else lowest_gap[0]
     # Past `hi` (the space is now full) may lie past the family's last address: keep `floor`.

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from planner.compiled import CompiledInsert
-from planner.models import Subnet
+from planner.models import AddressPool, Subnet
 from planner.models.clusters import SUBNET_NAME_CONSTRAINT
 from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
@@ -69,6 +69,19 @@ def save_new_subnets(
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
+    pool_ids = sorted({subnet.pool_id for subnet in subnets if subnet.pool_id is not None})
+    if placed or not pool_ids:
+        return _review_and_insert(subnets, placed=placed, alone=alone)
+    # Blocks placed by hand are checked against their pools' other blocks under the pools'
+    # locks, as a carve takes them: two writers never both find room for overlapping blocks.
+    # In a savepoint, so a refused write leaves the caller's transaction as it was.
+    with transaction.atomic():
+        locked = AddressPool.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk")
+        list(locked.values_list("pk"))
+        return _review_and_insert(subnets, placed=placed, alone=alone)
+
+
+def _review_and_insert(subnets: list[Subnet], *, placed: bool, alone: bool) -> list[Subnet]:
     one_placed = placed and len(subnets) == 1
     names_by_constraint = one_placed and connection.vendor == "postgresql"
     states = states_for_new_subnets(

@@ -1,22 +1,26 @@
 """How full segments, pools and subnets are: planned capacity, and observed use once pulled.
 
-The segments or pools of a page are measured together: their subnets' ranges are read in
-one query, as keys rather than objects, their observed use summed in another, and their nodes and
-reservations come prefetched (see planner/querysets.py), so a page of N rows costs a fixed
-number of queries; counts are interval arithmetic, never a listing of addresses.
+The segments or pools of a page are measured together, in a fixed number of queries
+however many rows or subnets: on PostgreSQL, each space's planned size is kept on its row
+by triggers, and only the subnets reaching the few addresses not planned for pods (fixed
+ones, or outside the space) are read to correct it; elsewhere, every subnet's range is read
+as keys. Observed use is summed in one aggregate, nodes and reservations come prefetched
+(see planner/querysets.py); counts are interval arithmetic, never a listing of addresses.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import OuterRef, Subquery, Sum
 
+from ipam.constants import FAMILY_BITS
 from ipam.intervals import Interval, IntervalSet
-from planner.addressing import key_value
+from planner.addressing import address_key, key_value
 from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, NodeSegment, ObservedSubnetStatus, Subnet
-from planner.querysets import WINDOW_FIELDS
+from planner.querysets import CIDR_FIELDS, WINDOW_FIELDS, triggers_keep_spaces
 from planner.services.space import pool_range, reservations, segment_fixed, segment_usable
 
 PERCENT = 100
@@ -35,13 +39,6 @@ class Utilization:
         return round(PERCENT * self.planned / usable, 2) if usable > 0 else 0.0
 
 
-def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: IntervalSet) -> Utilization:
-    whole = IntervalSet([(lo, hi)])
-    fixed, planned = fixed.intersect(whole), planned.intersect(whole).subtract(fixed)
-    size = hi - lo + 1
-    return Utilization(size, fixed.size, planned.size, size - fixed.size - planned.size)
-
-
 @dataclass(frozen=True)
 class SpaceUsage:
     """How full a segment or pool is: planned, and the observed use of its subnets summed
@@ -51,50 +48,14 @@ class SpaceUsage:
     observed: dict[str, int] | None
 
 
-def _taken_by_space(subnets: QuerySet, fields: tuple[str, str, str]) -> dict[int, IntervalSet]:
-    """Per space id: the ranges its subnets take, as keys only (no objects, no status)."""
-    space_field, first_field, last_field = fields
-    rows = subnets.order_by(space_field, first_field).values_list(*fields)
-    ranges: dict[int, list[Interval]] = {}
-    for space_id, first, last in rows:
-        ranges.setdefault(space_id, []).append((key_value(first), key_value(last)))
-    return {space_id: IntervalSet.from_sorted(found) for space_id, found in ranges.items()}
+@dataclass(frozen=True)
+class SpaceKind:
+    """Segments or pools: the subnets' foreign key to them, the keys of the range each
+    subnet takes in them, and each one's bounds (first, last, fixed)."""
 
-
-def _observed_by_space(subnets: QuerySet, space_field: str) -> dict[int, dict[str, int]]:
-    """Per space id: the last pulled use of its subnets, summed in one aggregate that starts
-    from the statuses pulled (a status names its subnet by cluster and name), so a space
-    of many subnets never pulled costs nothing."""
-    space = subnets.filter(cluster_id=OuterRef("cluster_id"), name=OuterRef("subnet_name"))
-    sums = (
-        ObservedSubnetStatus.objects.annotate(space=Subquery(space.values(space_field)[:1]))
-        .filter(space__isnull=False)
-        .order_by()
-        .values("space")
-        .annotate(used=Sum("used"), available=Sum("available"))
-    )
-    return {row["space"]: {"used": row["used"], "available": row["available"]} for row in sums}
-
-
-def _usages(
-    spaces: Sequence[NodeSegment] | Sequence[AddressPool],
-    space_field: str,
-    key_fields: tuple[str, str],
-    bounds: Callable[[Any], tuple[int, int, IntervalSet]],
-) -> dict[int, SpaceUsage]:
-    """Per space id: what `bounds` gives (first, last, fixed) and its subnets' ranges in it."""
-    if not spaces:
-        return {}
-    subnets = Subnet.objects.filter(**{f"{space_field}__in": [space.pk for space in spaces]})
-    taken = _taken_by_space(subnets, (space_field, *key_fields))
-    observed = _observed_by_space(subnets, space_field)
-    return {
-        space.pk: SpaceUsage(
-            _summarise(*bounds(space), taken.get(space.pk, IntervalSet())),
-            observed.get(space.pk),
-        )
-        for space in spaces
-    }
+    space_field: str
+    range_fields: tuple[str, str]
+    bounds: Callable[[Any], tuple[int, int, IntervalSet]]
 
 
 def _segment_bounds(segment: NodeSegment) -> tuple[int, int, IntervalSet]:
@@ -105,16 +66,132 @@ def _pool_bounds(pool: AddressPool) -> tuple[int, int, IntervalSet]:
     return *pool_range(pool), reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
 
 
+# A segment: its usable range less the gateway, node IPs and infrastructure reservations
+# (fixed), and its slices' windows (planned). A pool: its range less infrastructure
+# reservations, and its blocks' CIDRs.
+SEGMENTS = SpaceKind("segment_id", WINDOW_FIELDS, _segment_bounds)
+POOLS = SpaceKind("pool_id", CIDR_FIELDS, _pool_bounds)
+
+
+def _uncounted(space: NodeSegment | AddressPool, lo: int, hi: int, fixed: IntervalSet):
+    """What a subnet of the space may cover but is not planned for pods: fixed addresses,
+    and any outside the space's range."""
+    outside = IntervalSet([(0, (1 << FAMILY_BITS[space.family]) - 1)]).subtract(
+        IntervalSet([(lo, hi)])
+    )
+    return outside.union(fixed)
+
+
+def planned_from_ranges(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
+    """Per space id: planned addresses, from every range its subnets take (read whole)."""
+    subnets = Subnet.objects.filter(**{f"{kind.space_field}__in": [space.pk for space in spaces]})
+    rows = subnets.order_by(kind.space_field, kind.range_fields[0]).values_list(
+        kind.space_field, *kind.range_fields
+    )
+    ranges: dict[int, list[Interval]] = {}
+    for space_id, first, last in rows:
+        ranges.setdefault(space_id, []).append((key_value(first), key_value(last)))
+    planned = {}
+    for space in spaces:
+        lo, hi, fixed = kind.bounds(space)
+        taken = IntervalSet.from_sorted(ranges.get(space.pk, ()))
+        planned[space.pk] = taken.subtract(_uncounted(space, lo, hi, fixed)).size
+    return planned
+
+
+# The subnets of spaces reaching into probes (space id, first key, last key): those starting
+# inside a probe, and the one starting highest below it (a space's subnets never overlap
+# one another: windows by the exclusion constraint, blocks by Subnet.validate_unique).
+REACHING = """
+SELECT probe.space, reached.first, reached.last
+  FROM unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS probe(space, lo, hi)
+ CROSS JOIN LATERAL (
+       (SELECT {first} AS first, {last} AS last FROM planner_subnet
+         WHERE {space} = probe.space AND {first} BETWEEN probe.lo AND probe.hi)
+       UNION ALL
+       (SELECT {first}, {last} FROM planner_subnet
+         WHERE {space} = probe.space AND {first} < probe.lo
+         ORDER BY {first} DESC LIMIT 1)
+ ) AS reached
+ WHERE reached.last >= probe.lo
+"""
+
+
+def planned_from_sums(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
+    """Per space id: planned addresses, from the size its triggers keep (migration 0011),
+    less what its subnets cover of the few addresses not planned for pods: one query reads
+    only the subnets reaching those, however many the spaces hold."""
+    uncounted = {space.pk: _uncounted(space, *kind.bounds(space)) for space in spaces}
+    families = {space.pk: space.family for space in spaces}
+    probes = [
+        (pk, address_key(families[pk], first), address_key(families[pk], last))
+        for pk, ranges in uncounted.items()
+        for first, last in ranges
+    ]
+    first_field, last_field = kind.range_fields
+    statement = REACHING.format(space=kind.space_field, first=first_field, last=last_field)
+    reached: dict[int, list[Interval]] = {}
+    if probes:  # none where a space spans its whole family and has nothing fixed
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [list(column) for column in zip(*probes, strict=True)])
+            for space_id, first, last in cursor.fetchall():
+                reached.setdefault(space_id, []).append((key_value(first), key_value(last)))
+    return {
+        space.pk: int(space.planned_size)
+        - IntervalSet(reached.get(space.pk, ())).intersect(uncounted[space.pk]).size
+        for space in spaces
+    }
+
+
+def _observed_by_space(space_ids: list[int], space_field: str) -> dict[int, dict[str, int]]:
+    """Per space id: the last pulled use of its subnets, summed in one aggregate that starts
+    from the statuses pulled (a status names its subnet by cluster and name), so a space
+    of many subnets never pulled costs nothing."""
+    space = Subnet.objects.filter(
+        **{f"{space_field}__in": space_ids},
+        cluster_id=OuterRef("cluster_id"),
+        name=OuterRef("subnet_name"),
+    )
+    sums = (
+        ObservedSubnetStatus.objects.annotate(space=Subquery(space.values(space_field)[:1]))
+        .filter(space__isnull=False)
+        .order_by()
+        .values("space")
+        .annotate(used=Sum("used"), available=Sum("available"))
+    )
+    return {row["space"]: {"used": row["used"], "available": row["available"]} for row in sums}
+
+
+def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: int) -> Utilization:
+    size = hi - lo + 1
+    fixed_size = fixed.intersect(IntervalSet([(lo, hi)])).size
+    return Utilization(size, fixed_size, planned, size - fixed_size - planned)
+
+
+def _usages(spaces: Sequence, kind: SpaceKind) -> dict[int, SpaceUsage]:
+    if not spaces:
+        return {}
+    measure = planned_from_sums if triggers_keep_spaces() else planned_from_ranges
+    planned = measure(spaces, kind)
+    observed = _observed_by_space([space.pk for space in spaces], kind.space_field)
+    return {
+        space.pk: SpaceUsage(
+            _summarise(*kind.bounds(space), planned[space.pk]), observed.get(space.pk)
+        )
+        for space in spaces
+    }
+
+
 def segment_usages(segments: Sequence[NodeSegment]) -> dict[int, SpaceUsage]:
     """Per segment id: its usable range less the gateway, node IPs and infrastructure
     reservations (fixed), and the slices' windows in it (planned)."""
-    return _usages(segments, "segment_id", WINDOW_FIELDS, _segment_bounds)
+    return _usages(segments, SEGMENTS)
 
 
 def pool_usages(pools: Sequence[AddressPool]) -> dict[int, SpaceUsage]:
     """Per pool id: its range less infrastructure reservations (fixed), and its blocks'
     CIDRs (planned)."""
-    return _usages(pools, "pool_id", ("first_key", "last_key"), _pool_bounds)
+    return _usages(pools, POOLS)
 
 
 def subnet_observed(subnet: Subnet) -> dict | None:

@@ -1,5 +1,6 @@
 """Property: whatever sequence of carves and deletes, slices never overlap across clusters,
-and every stored subnet passes Hybridnet's review against the rest of its cluster's plan."""
+every stored subnet passes Hybridnet's review against the rest of its cluster's plan, and
+the planned sizes kept for lists (PostgreSQL triggers) say what the ranges measure."""
 
 import contextlib
 
@@ -14,12 +15,13 @@ from ipam.intervals import first_fit_in, gaps
 from ipam.planner_checks import ERROR, check_subnet
 from planner.addressing import key_value
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
-from planner.models import NodeSegment, Reservation, Subnet
+from planner.models import AddressPool, NodeSegment, Reservation, Subnet
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import pool_range, pool_taken, segment_taken, segment_usable
 from planner.services.specs import planned_state, subnet_spec
 from planner.services.subnets import delete_subnet
+from planner.services.utilization import POOLS, SEGMENTS, planned_from_ranges, planned_from_sums
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
 
 CLUSTERS = 3
@@ -115,3 +117,6 @@ class CarvingPropertyTest(TestCase):
             assert not errors, (subnet.name, errors)
             # The stored capacity is what Hybridnet's IPAM will count (SPEC 5.1).
             assert subnet.capacity == total(spec), subnet.name
+        for kind, model in ((SEGMENTS, NodeSegment), (POOLS, AddressPool)):
+            spaces = list(model.objects.with_utilization_data())
+            assert planned_from_sums(spaces, kind) == planned_from_ranges(spaces, kind)
