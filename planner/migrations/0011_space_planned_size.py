@@ -1,5 +1,5 @@
 """How many addresses a space's subnets take (`planned_size`), kept by PostgreSQL triggers
-whoever writes a subnet: a service, a cascade, the admin or plain SQL.
+whoever writes a subnet: a service, a cascade, the admin or plain SQL, a TRUNCATE included.
 
 A segment counts its slices' windows, a pool its blocks' CIDRs, each subnet by its foreign
 key. The triggers run once per statement, over the rows it changed (transition tables): a
@@ -63,6 +63,24 @@ CREATE TRIGGER hybridplan_subnets_sized_on_{event} AFTER {event.upper()} ON plan
     FOR EACH STATEMENT EXECUTE FUNCTION hybridplan_subnets_sized_on_{event}()"""
 
 
+def _emptied(table: str) -> str:
+    return f"""
+    UPDATE {table} SET planned_size = 0, free_from_key = NULL
+     WHERE planned_size <> 0 OR free_from_key IS NOT NULL;"""
+
+
+# A TRUNCATE of the subnets empties every space: no size left, and no hint (migration 0007)
+# pointing above space that is now free.
+TRUNCATED_FUNCTION = f"""
+CREATE FUNCTION hybridplan_subnets_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{"".join(map(_emptied, SIZES))}
+    RETURN NULL;
+END $$"""
+TRUNCATED_TRIGGER = """
+CREATE TRIGGER hybridplan_subnets_truncated AFTER TRUNCATE ON planner_subnet
+    FOR EACH STATEMENT EXECUTE FUNCTION hybridplan_subnets_truncated()"""
+
+
 def _backfill(table: str) -> str:
     space_field, first, last = SIZES[table]
     return f"""
@@ -77,6 +95,8 @@ def forwards(apps, schema_editor):
     for event in CHANGED:
         schema_editor.execute(_function(event))
         schema_editor.execute(_trigger(event))
+    schema_editor.execute(TRUNCATED_FUNCTION)
+    schema_editor.execute(TRUNCATED_TRIGGER)
     for table in SIZES:
         schema_editor.execute(_backfill(table))
 
@@ -89,6 +109,8 @@ def backwards(apps, schema_editor):
             f"DROP TRIGGER IF EXISTS hybridplan_subnets_sized_on_{event} ON planner_subnet"
         )
         schema_editor.execute(f"DROP FUNCTION IF EXISTS hybridplan_subnets_sized_on_{event}()")
+    schema_editor.execute("DROP TRIGGER IF EXISTS hybridplan_subnets_truncated ON planner_subnet")
+    schema_editor.execute("DROP FUNCTION IF EXISTS hybridplan_subnets_truncated()")
 
 
 class Migration(migrations.Migration):

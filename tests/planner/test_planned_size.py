@@ -71,6 +71,20 @@ def test_every_write_of_a_subnet_keeps_its_spaces_planned_size(overlay, underlay
     assert (stored(pool), stored(segment), stored(other_pool)) == (0, 0, 256)
 
 
+def test_a_truncate_of_the_subnets_empties_every_space(overlay, underlay):
+    pool, segment = make_pool("10.8.0.0/16", name="p"), make_segment()
+    carve_pool(pool, network=overlay, name="a", prefixlen=24)
+    carve_segment(segment, network=underlay, name="slice", size=20)
+    with connection.cursor() as cursor:
+        # The inserts' foreign keys are checked at commit: checked now, nothing is pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE planner_subnet")
+    for space in (pool, segment):
+        row = type(space).objects.values_list("planned_size", "free_from_key").get(pk=space.pk)
+        assert row == (0, None)
+    assert carve_pool(pool, network=overlay, name="a", prefixlen=24).cidr == "10.8.0.0/24"
+
+
 def _keys(*addresses: str) -> list[bytes]:
     from planner.addressing import parse_address
 
