@@ -185,7 +185,10 @@ class Node(TimestampedModel):
     labels = OrjsonField(default=dict, blank=True, validators=[validate_labels])
 
     class Meta:
-        ordering = ["segment", "ip_key"]
+        # By segment id, then address: the unique index's order. Ordered by "segment", every
+        # read of nodes (a carve's node IPs, a page's drift) joined segments and sites to sort
+        # by their names.
+        ordering = ["segment_id", "ip_key"]
         constraints = [
             models.UniqueConstraint(
                 fields=["segment", "ip_key"], name="node_unique_ip_per_segment"
