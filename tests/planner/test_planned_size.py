@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from planner.addressing import parse_address
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
 from planner.models import AddressPool, NodeSegment, Reservation, Subnet
 from planner.services.carving import carve_pool, carve_segment
@@ -86,8 +87,6 @@ def test_a_truncate_of_the_subnets_empties_every_space(overlay, underlay):
 
 
 def _keys(*addresses: str) -> list[bytes]:
-    from planner.addressing import parse_address
-
     return [parse_address(address).key for address in addresses]
 
 
