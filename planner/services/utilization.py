@@ -73,12 +73,15 @@ SEGMENTS = SpaceKind("segment_id", WINDOW_FIELDS, _segment_bounds)
 POOLS = SpaceKind("pool_id", CIDR_FIELDS, _pool_bounds)
 
 
+def _span(lo: int, hi: int) -> IntervalSet:
+    """[lo, hi], or nothing where lo > hi: a /31 or /32 segment has no usable address."""
+    return IntervalSet([(lo, hi)] if lo <= hi else [])
+
+
 def _uncounted(space: NodeSegment | AddressPool, lo: int, hi: int, fixed: IntervalSet):
     """What a subnet of the space may cover but is not planned for pods: fixed addresses,
     and any outside the space's range."""
-    outside = IntervalSet([(0, (1 << FAMILY_BITS[space.family]) - 1)]).subtract(
-        IntervalSet([(lo, hi)])
-    )
+    outside = _span(0, (1 << FAMILY_BITS[space.family]) - 1).subtract(_span(lo, hi))
     return outside.union(fixed)
 
 
@@ -163,8 +166,8 @@ def _observed_by_space(space_ids: list[int], space_field: str) -> dict[int, dict
 
 
 def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: int) -> Utilization:
-    size = hi - lo + 1
-    fixed_size = fixed.intersect(IntervalSet([(lo, hi)])).size
+    whole = _span(lo, hi)
+    size, fixed_size = whole.size, fixed.intersect(whole).size
     return Utilization(size, fixed_size, planned, size - fixed_size - planned)
 
 

@@ -1,8 +1,10 @@
 """API of node segments (carving and free space: test_carving.py)."""
 
+from django.contrib.auth.models import Permission
+
 from planner.models import NodeSegment
 from tests.api.mixins import APIViewTestCases
-from tests.planner.factories import make_node, make_segment, make_site
+from tests.planner.factories import make_cluster, make_network, make_node, make_segment, make_site
 
 
 class NodeSegmentAPITest(APIViewTestCases.ModelViewTestCase):
@@ -74,6 +76,27 @@ class NodeSegmentAPITest(APIViewTestCases.ModelViewTestCase):
                 "observed": None,
             },
         )
+
+    def test_a_segment_with_no_usable_address_is_listed_empty_and_has_no_room(self) -> None:
+        """A /31, /32 or /128 segment: Hybridnet's default start..end is empty."""
+        self.grant("view")
+        self.user.user_permissions.add(
+            *Permission.objects.filter(codename__in=["add_subnet", "view_subnet"])
+        )
+        network = make_network(make_cluster(), net_id=0)
+        for cidr in ("10.9.0.0/31", "10.9.0.2/32", "fd00:9::2/128"):
+            segment = make_segment(cidr, gateway="", name=cidr.replace("/", "-"))
+            usage = self.client.get(self.detail_url(segment)).data["utilization"]
+            self.assertEqual((usage["size"], usage["planned"], usage["free"]), (0, 0, 0), cidr)
+            free = self.client.get(f"{self.detail_url(segment)}free/")
+            self.assertEqual(free.json(), [], cidr)
+            carve = self.client.post(
+                f"{self.detail_url(segment)}carve/",
+                {"network": network.pk, "name": f"s{segment.pk}", "size": 1},
+                format="json",
+            )
+            self.assertStatus(carve, 409)
+        self.assertStatus(self.client.get(self.list_url()), 200)
 
     def test_filter_by_contained_address_in_any_spelling(self) -> None:
         self.grant("view")
