@@ -53,6 +53,7 @@ class SpaceKind:
     """Segments or pools: the subnets' foreign key to them, the keys of the range each
     subnet takes in them, and each one's bounds (first, last, fixed)."""
 
+    model: type[NodeSegment] | type[AddressPool]
     space_field: str
     range_fields: tuple[str, str]
     bounds: Callable[[Any], tuple[int, int, IntervalSet]]
@@ -69,8 +70,8 @@ def _pool_bounds(pool: AddressPool) -> tuple[int, int, IntervalSet]:
 # A segment: its usable range less the gateway, node IPs and infrastructure reservations
 # (fixed), and its slices' windows (planned). A pool: its range less infrastructure
 # reservations, and its blocks' CIDRs.
-SEGMENTS = SpaceKind("segment_id", WINDOW_FIELDS, _segment_bounds)
-POOLS = SpaceKind("pool_id", CIDR_FIELDS, _pool_bounds)
+SEGMENTS = SpaceKind(NodeSegment, "segment_id", WINDOW_FIELDS, _segment_bounds)
+POOLS = SpaceKind(AddressPool, "pool_id", CIDR_FIELDS, _pool_bounds)
 
 
 def _span(lo: int, hi: int) -> IntervalSet:
@@ -102,11 +103,15 @@ def planned_from_ranges(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
     return planned
 
 
-# The subnets of spaces reaching into probes (space id, first key, last key): those starting
+# In one statement, so both are read as of one moment: the spaces' kept sizes, and the
+# subnets of each reaching into its probes (space id, first key, last key): those starting
 # inside a probe, and the one starting highest below it (a space's subnets never overlap
-# one another: windows by the exclusion constraint, blocks by Subnet.validate_unique).
-REACHING = """
-SELECT probe.space, reached.first, reached.last
+# one another: windows by the exclusion constraint, a pool's blocks by the check of
+# SubnetQuerySet.conflicts_with).
+SIZES_AND_REACHING = """
+SELECT id, planned_size, NULL, NULL FROM {table} WHERE id = ANY(%s)
+UNION ALL
+SELECT probe.space, NULL, reached.first, reached.last
   FROM unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS probe(space, lo, hi)
  CROSS JOIN LATERAL (
        (SELECT {first} AS first, {last} AS last FROM planner_subnet
@@ -122,8 +127,9 @@ SELECT probe.space, reached.first, reached.last
 
 def planned_from_sums(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
     """Per space id: planned addresses, from the size its triggers keep (migration 0011),
-    less what its subnets cover of the few addresses not planned for pods: one query reads
-    only the subnets reaching those, however many the spaces hold."""
+    less what its subnets cover of the few addresses not planned for pods: one statement
+    reads the sizes and only the subnets reaching those addresses, however many the spaces
+    hold."""
     uncounted = {space.pk: _uncounted(space, *kind.bounds(space)) for space in spaces}
     families = {space.pk: space.family for space in spaces}
     probes = [
@@ -132,17 +138,26 @@ def planned_from_sums(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
         for first, last in ranges
     ]
     first_field, last_field = kind.range_fields
-    statement = REACHING.format(space=kind.space_field, first=first_field, last=last_field)
+    statement = SIZES_AND_REACHING.format(
+        table=kind.model._meta.db_table,
+        space=kind.space_field,
+        first=first_field,
+        last=last_field,
+    )
+    probe_columns = [list(column) for column in zip(*probes, strict=True)] or [[], [], []]
+    sizes: dict[int, int] = {}
     reached: dict[int, list[Interval]] = {}
-    if probes:  # none where a space spans its whole family and has nothing fixed
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [list(column) for column in zip(*probes, strict=True)])
-            for space_id, first, last in cursor.fetchall():
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [list(uncounted), *probe_columns])
+        for space_id, size, first, last in cursor.fetchall():
+            if size is not None:
+                sizes[space_id] = int(size)
+            else:
                 reached.setdefault(space_id, []).append((key_value(first), key_value(last)))
     return {
-        space.pk: int(space.planned_size)
-        - IntervalSet(reached.get(space.pk, ())).intersect(uncounted[space.pk]).size
-        for space in spaces
+        # A space deleted since the page was read has nothing planned.
+        pk: sizes.get(pk, 0) - IntervalSet(reached.get(pk, ())).intersect(ranges).size
+        for pk, ranges in uncounted.items()
     }
 
 

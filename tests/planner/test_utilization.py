@@ -100,7 +100,7 @@ def test_space_usage_sums_the_observed_use_of_the_subnets_pulled():
             available=153,
             observed_at=timezone.now(),
         )
-    pool = AddressPool.objects.with_utilization_data().get(pk=pool.pk)  # as a list reads it
+    # `pool` was read before its blocks were carved: sizes are read with the correction.
     usage = pool_usages([pool])[pool.pk]
     assert usage.observed == {"used": 12, "available": 494}
     assert (usage.utilization.planned, usage.utilization.free) == (768, 65536 - 768)
