@@ -1,27 +1,49 @@
 """How many addresses a space's subnets take (`planned_size`), kept by PostgreSQL triggers
-whoever writes a subnet: a service, a cascade, the admin or plain SQL, a TRUNCATE included.
+whoever writes a subnet: a service, a cascade, the admin, a fixture or plain SQL, a
+TRUNCATE included.
 
 A segment counts its slices' windows, a pool its blocks' CIDRs, each subnet by its foreign
-key. The triggers run once per statement, over the rows it changed (transition tables): a
-bulk create of 1,000 blocks updates each pool once. A list of spaces then reads their
-utilization from their own rows rather than from every subnet in them (measured before:
-143 ms to list pools holding 66,000 blocks).
+key. A list of spaces reads their utilization from these sizes rather than from every
+subnet in them (measured before: 143 ms to list pools holding 66,000 blocks). The column
+is no model field: Django never writes it, so no save, fixture or dump can set it wrong.
+
+The triggers run once per statement, over the rows it changed (transition tables): a bulk
+create of 1,000 blocks updates each pool once. They also take over from migration 0007's
+row triggers the reset of search hints when a subnet is deleted or moved, so that one
+statement locks the spaces it touches in one order, segments then pools, each by id, the
+order every writer of several spaces takes (planner.services.subnets): two such writers
+never deadlock.
 """
 
-from django.db import migrations, models
+import importlib
 
-# Each subnet's size, as a number (hybridplan_key_numeric, migration 0009), by space.
-SIZES = {
+from django.db import migrations
+
+FREE_FROM = importlib.import_module("planner.migrations.0007_space_free_from")
+
+# Per space table: its subnets' foreign key, and the keys of the range each subnet takes.
+SPACES = {
     "planner_nodesegment": ("segment_id", "window_first_key", "window_last_key"),
     "planner_addresspool": ("pool_id", "first_key", "last_key"),
 }
-COLUMNS = "segment_id, pool_id, first_key, last_key, window_first_key, window_last_key"
+KEYS = ("first_key", "last_key", "window_first_key", "window_last_key")
+COLUMNS = f"id, family, segment_id, pool_id, {', '.join(KEYS)}"
 # The rows a statement changed, signed: +1 as they are now, -1 as they were.
 CHANGED = {
     "insert": f"SELECT 1 AS sign, {COLUMNS} FROM new_rows",
     "delete": f"SELECT -1 AS sign, {COLUMNS} FROM old_rows",
     "update": f"SELECT 1 AS sign, {COLUMNS} FROM new_rows "
     f"UNION ALL SELECT -1, {COLUMNS} FROM old_rows",
+}
+# The ranges a statement freed, which reset the hints above them (migration 0007): deleted
+# rows, and moved rows as they were.
+FREED = {
+    "insert": None,
+    "delete": f"SELECT {COLUMNS} FROM old_rows",
+    # (not aliased old and new: PL/pgSQL's own variables are)
+    "update": "SELECT was.* FROM old_rows AS was JOIN new_rows AS now ON now.id = was.id "
+    f"WHERE ({', '.join(f'was.{key}' for key in KEYS)}) "
+    f"IS DISTINCT FROM ({', '.join(f'now.{key}' for key in KEYS)})",
 }
 TRANSITION_TABLES = {
     "insert": "NEW TABLE AS new_rows",
@@ -30,13 +52,23 @@ TRANSITION_TABLES = {
 }
 
 
-def _add_sizes(table: str, changed: str) -> str:
-    space_field, first, last = SIZES[table]
-    # Spaces are locked in id order: two statements changing the same spaces never deadlock.
-    return f"""
-    PERFORM 1 FROM {table}
-      WHERE id IN (SELECT {space_field} FROM ({changed}) AS changed)
-      ORDER BY id FOR NO KEY UPDATE;
+def _below_hint(freed: str, table: str) -> str:
+    """Whether `freed` frees anything of the space below its hint (migration 0007's test)."""
+    _, first, last = SPACES[table]
+    return f"""(space.free_from_key IS NOT NULL AND EXISTS (
+        SELECT 1 FROM ({freed}) AS freed
+         WHERE freed.family = space.family AND freed.{first} < space.free_from_key
+           AND freed.{last} >= space.first_key))"""
+
+
+def _statements(event: str, table: str) -> str:
+    space_field, first, last = SPACES[table]
+    changed, freed = CHANGED[event], FREED[event]
+    touched = f"space.id IN (SELECT {space_field} FROM ({changed}) AS changed)"
+    if freed is not None:
+        touched = f"{touched} OR {_below_hint(freed, table)}"
+    statements = f"""
+    PERFORM 1 FROM {table} AS space WHERE {touched} ORDER BY space.id FOR NO KEY UPDATE;
     UPDATE {table} AS space SET planned_size = space.planned_size + change.size
       FROM (SELECT {space_field} AS id,
                    sum(sign * (hybridplan_key_numeric({last})
@@ -45,12 +77,18 @@ def _add_sizes(table: str, changed: str) -> str:
              WHERE {space_field} IS NOT NULL
              GROUP BY {space_field}) AS change
      WHERE space.id = change.id AND change.size <> 0;"""
+    if freed is not None:
+        statements += f"""
+    UPDATE {table} AS space SET free_from_key = NULL WHERE {_below_hint(freed, table)};"""
+    return statements
 
 
 def _function(event: str) -> str:
-    body = "".join(_add_sizes(table, CHANGED[event]) for table in SIZES)
+    # Segments first, then pools: the order of SPACES.
+    body = "".join(_statements(event, table) for table in SPACES)
     return f"""
-CREATE FUNCTION hybridplan_subnets_sized_on_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION hybridplan_subnets_changed_on_{event}() RETURNS trigger
+LANGUAGE plpgsql AS $$
 BEGIN{body}
     RETURN NULL;
 END $$"""
@@ -58,9 +96,9 @@ END $$"""
 
 def _trigger(event: str) -> str:
     return f"""
-CREATE TRIGGER hybridplan_subnets_sized_on_{event} AFTER {event.upper()} ON planner_subnet
+CREATE TRIGGER hybridplan_subnets_changed_on_{event} AFTER {event.upper()} ON planner_subnet
     REFERENCING {TRANSITION_TABLES[event]}
-    FOR EACH STATEMENT EXECUTE FUNCTION hybridplan_subnets_sized_on_{event}()"""
+    FOR EACH STATEMENT EXECUTE FUNCTION hybridplan_subnets_changed_on_{event}()"""
 
 
 def _emptied(table: str) -> str:
@@ -69,11 +107,11 @@ def _emptied(table: str) -> str:
      WHERE planned_size <> 0 OR free_from_key IS NOT NULL;"""
 
 
-# A TRUNCATE of the subnets empties every space: no size left, and no hint (migration 0007)
-# pointing above space that is now free.
+# A TRUNCATE of the subnets empties every space: no size left, and no hint pointing above
+# space that is now free.
 TRUNCATED_FUNCTION = f"""
 CREATE FUNCTION hybridplan_subnets_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{"".join(map(_emptied, SIZES))}
+BEGIN{"".join(map(_emptied, SPACES))}
     RETURN NULL;
 END $$"""
 TRUNCATED_TRIGGER = """
@@ -81,51 +119,74 @@ CREATE TRIGGER hybridplan_subnets_truncated AFTER TRUNCATE ON planner_subnet
     FOR EACH STATEMENT EXECUTE FUNCTION hybridplan_subnets_truncated()"""
 
 
-def _backfill(table: str) -> str:
-    space_field, first, last = SIZES[table]
-    return f"""
-UPDATE {table} AS space SET planned_size = COALESCE(
+def _measured(table: str, space: str) -> str:
+    """The size of the space `space` (an expression naming its id) from its subnets."""
+    space_field, first, last = SPACES[table]
+    return f"""COALESCE(
     (SELECT sum(hybridplan_key_numeric({last}) - hybridplan_key_numeric({first}) + 1)
-       FROM planner_subnet WHERE {space_field} = space.id), 0)"""
+       FROM planner_subnet WHERE {space_field} = {space}), 0)"""
+
+
+def _sized_on_insert(table: str) -> list[str]:
+    """A space inserted after subnets naming it (a fixture loaded in any order, its foreign
+    keys checked at commit) starts with their size."""
+    return [
+        f"""
+CREATE FUNCTION {table}_sized_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.planned_size := {_measured(table, "NEW.id")};
+    RETURN NEW;
+END $$""",
+        f"""
+CREATE TRIGGER {table}_sized_on_insert BEFORE INSERT ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {table}_sized_on_insert()""",
+    ]
+
+
+# Migration 0007's triggers that reset hints row by row, superseded by the ones above.
+ROW_TRIGGERS = ("hybridplan_subnet_deleted", "hybridplan_subnet_moved")
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    run = schema_editor.execute
+    for trigger in ROW_TRIGGERS:
+        run(f"DROP TRIGGER {trigger} ON planner_subnet")
+    run("DROP FUNCTION hybridplan_subnet_freed()")
+    for table in SPACES:
+        run(f"ALTER TABLE {table} ADD COLUMN planned_size numeric NOT NULL DEFAULT 0")
+        run(f"UPDATE {table} AS space SET planned_size = {_measured(table, 'space.id')}")
+        for statement in _sized_on_insert(table):
+            run(statement)
     for event in CHANGED:
-        schema_editor.execute(_function(event))
-        schema_editor.execute(_trigger(event))
-    schema_editor.execute(TRUNCATED_FUNCTION)
-    schema_editor.execute(TRUNCATED_TRIGGER)
-    for table in SIZES:
-        schema_editor.execute(_backfill(table))
+        run(_function(event))
+        run(_trigger(event))
+    run(TRUNCATED_FUNCTION)
+    run(TRUNCATED_TRIGGER)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    run = schema_editor.execute
+    run("DROP TRIGGER hybridplan_subnets_truncated ON planner_subnet")
+    run("DROP FUNCTION hybridplan_subnets_truncated()")
     for event in CHANGED:
-        schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS hybridplan_subnets_sized_on_{event} ON planner_subnet"
-        )
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS hybridplan_subnets_sized_on_{event}()")
-    schema_editor.execute("DROP TRIGGER IF EXISTS hybridplan_subnets_truncated ON planner_subnet")
-    schema_editor.execute("DROP FUNCTION IF EXISTS hybridplan_subnets_truncated()")
+        run(f"DROP TRIGGER hybridplan_subnets_changed_on_{event} ON planner_subnet")
+        run(f"DROP FUNCTION hybridplan_subnets_changed_on_{event}()")
+    for table in SPACES:
+        run(f"DROP TRIGGER {table}_sized_on_insert ON {table}")
+        run(f"DROP FUNCTION {table}_sized_on_insert()")
+        run(f"ALTER TABLE {table} DROP COLUMN planned_size")
+    # Migration 0007's function and its two subnet triggers, as it made them.
+    run(FREE_FROM.FUNCTIONS.split("CREATE FUNCTION hybridplan_node_freed")[0])
+    for statement in FREE_FROM.TRIGGERS.split(";"):
+        if any(f"CREATE TRIGGER {trigger} " in statement for trigger in ROW_TRIGGERS):
+            run(statement)
 
 
 class Migration(migrations.Migration):
     dependencies = [("planner", "0010_subnet_review_index_by_cluster")]
 
-    operations = [
-        migrations.AddField(
-            model_name="addresspool",
-            name="planned_size",
-            field=models.DecimalField(decimal_places=0, default=0, editable=False, max_digits=39),
-        ),
-        migrations.AddField(
-            model_name="nodesegment",
-            name="planned_size",
-            field=models.DecimalField(decimal_places=0, default=0, editable=False, max_digits=39),
-        ),
-        migrations.RunPython(forwards, backwards),
-    ]
+    operations = [migrations.RunPython(forwards, backwards)]

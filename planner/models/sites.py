@@ -30,12 +30,6 @@ class Site(TimestampedModel):
         return self.name
 
 
-# 2**128 addresses, an IPv6 space's most, has 39 digits.
-PLANNED_SIZE_DIGITS = 39
-# Columns of a space that its save() never writes.
-WRITTEN_BY_THE_DATABASE = ("free_from_key", "planned_size")
-
-
 class AddressSpaceModel(CidrModel):
     """A segment or pool: its CIDR may not overlap any other segment's or pool's."""
 
@@ -44,23 +38,18 @@ class AddressSpaceModel(CidrModel):
     # the 50,000th block as at the first. Raised by the carves; reset by PostgreSQL triggers
     # (migration 0007) when anything below it is freed. Unused on other databases.
     free_from_key = models.BinaryField(max_length=ADDRESS_KEY_LENGTH, null=True, editable=False)
-    # Addresses inside the space's subnets (a segment's slices' windows, a pool's blocks'
-    # CIDRs), kept by PostgreSQL triggers (migration 0011) whoever writes a subnet: a list
-    # shows how full a space is without reading its subnets (planner.services.utilization).
-    # Unused on other databases.
-    planned_size = models.DecimalField(
-        max_digits=PLANNED_SIZE_DIGITS, decimal_places=0, default=0, editable=False
-    )
+    # On PostgreSQL the table also has `planned_size`, the addresses inside the space's
+    # subnets, kept by triggers (migration 0011) and read by planner.services.utilization. It
+    # is no model field, so no save, fixture or dump ever writes it.
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        # The hint is written by carves and reset by triggers, the size kept by triggers,
-        # neither by a save: a segment read before a subnet was carved or deleted must not put
-        # an old hint or size back.
+        # The hint is written by carves and reset by triggers, never by a save: a segment read
+        # before a subnet below its hint was deleted must not put the old hint back.
         if not (self._state.adding or kwargs.get("force_insert") or "update_fields" in kwargs):
-            unsaved = {*WRITTEN_BY_THE_DATABASE, *self.get_deferred_fields()}
+            unsaved = {"free_from_key", *self.get_deferred_fields()}
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields

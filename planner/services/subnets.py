@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from planner.compiled import CompiledInsert
-from planner.models import AddressPool, Subnet
+from planner.models import AddressPool, NodeSegment, Subnet
 from planner.models.clusters import SUBNET_NAME_CONSTRAINT
 from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
@@ -69,16 +69,24 @@ def save_new_subnets(
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
-    pool_ids = sorted({subnet.pool_id for subnet in subnets if subnet.pool_id is not None})
-    if placed or not pool_ids:
+    if placed or all(subnet.pool_id is None for subnet in subnets):
         return _review_and_insert(subnets, placed=placed, alone=alone)
     # Blocks placed by hand are checked against their pools' other blocks under the pools'
     # locks, as a carve takes them: two writers never both find room for overlapping blocks.
     # In a savepoint, so a refused write leaves the caller's transaction as it was.
     with transaction.atomic():
-        locked = AddressPool.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk")
-        list(locked.values_list("pk"))
+        _lock_spaces(subnets)
         return _review_and_insert(subnets, placed=placed, alone=alone)
+
+
+def _lock_spaces(subnets: list[Subnet]) -> None:
+    """Locks the segments, then the pools, of `subnets`, each by id: the order in which the
+    subnet triggers lock them (migration 0011), so writers of several spaces never deadlock."""
+    for model, field in ((NodeSegment, "segment_id"), (AddressPool, "pool_id")):
+        ids = {getattr(subnet, field) for subnet in subnets} - {None}
+        if ids:
+            locked = model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            list(locked.values_list("pk"))
 
 
 def _review_and_insert(subnets: list[Subnet], *, placed: bool, alone: bool) -> list[Subnet]:

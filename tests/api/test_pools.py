@@ -8,7 +8,7 @@ from tests.planner.factories import make_pool, make_site
 
 class AddressPoolAPITest(APIViewTestCases.ModelViewTestCase):
     model = AddressPool
-    # The base five, the pools' reservations, their blocks' ranges, their observed use.
+    # The base five, the pools' reservations, their planned sizes, their observed use.
     list_queries = 8
     canonical = {"cidr": "fd00:100::/48"}
     invalid_field = "cidr"

@@ -1,0 +1,106 @@
+"""Writers of subnets in several spaces lock them in one order, segments then pools, each by
+id (the subnet triggers of migration 0011, planner.services.subnets): two of them queued
+behind the same lock never deadlock, whichever gets it first."""
+
+import threading
+import time
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from planner.choices import NetworkTypeChoices
+from planner.models import NodeSegment, Subnet
+from planner.services.carving import carve_pool, carve_segment
+from planner.services.subnets import save_new_subnets
+from tests.planner.factories import make_cluster, make_network, make_pool, make_segment
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's"),
+]
+WAIT_SECONDS = 30
+POLL_SECONDS = 0.05
+
+
+def waiting_for_locks() -> int:
+    """Sessions of this database waiting for a lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def wait_until_waiting(count: int) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while waiting_for_locks() < count:
+        assert time.monotonic() < deadline, f"fewer than {count} sessions ever waited"
+        time.sleep(POLL_SECONDS)
+
+
+class Worker(threading.Thread):
+    """Runs `work` in a transaction of its own connection; keeps what it raised."""
+
+    def __init__(self, work) -> None:
+        super().__init__(daemon=True)
+        self.work, self.error = work, None
+
+    def run(self) -> None:
+        try:
+            with transaction.atomic():
+                self.work()
+        except Exception as error:  # noqa: BLE001 (reported by the test)
+            self.error = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+
+def test_a_delete_and_a_create_over_the_same_segment_and_pool_never_deadlock():
+    segment, pool = make_segment(), make_pool("10.8.0.0/16", name="p")
+    underlay = make_network(make_cluster("a"), "underlay-1", net_id=0)
+    overlay = make_network(make_cluster("b"), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+    doomed = [
+        carve_segment(segment, network=underlay, name="old-slice", size=10).pk,
+        carve_pool(pool, network=overlay, name="old-block", prefixlen=24).pk,
+    ]
+    new = [
+        Subnet(
+            network=underlay,
+            cluster=underlay.cluster,
+            segment=segment,
+            name="new-slice",
+            cidr=segment.cidr,
+            gateway=segment.gateway,
+            start="192.168.56.100",
+            end="192.168.56.109",
+            net_id=0,
+        ),
+        Subnet(network=overlay, cluster=overlay.cluster, pool=pool, name="b", cidr="10.8.9.0/24"),
+    ]
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_segment() -> None:
+        list(NodeSegment.objects.select_for_update().filter(pk=segment.pk).values_list("pk"))
+        holding.set()
+        release.wait(WAIT_SECONDS)
+
+    holder = Worker(hold_segment)
+    holder.start()
+    assert holding.wait(WAIT_SECONDS)
+    # One statement deleting a slice and a block queues first for the segment, then a bulk
+    # create of a slice and a block: had it locked the pool first, the delete would wait
+    # for the pool while the create waited for the segment.
+    deleter = Worker(lambda: Subnet.objects.filter(pk__in=doomed).delete())
+    deleter.start()
+    wait_until_waiting(1)
+    creator = Worker(lambda: save_new_subnets(new))
+    creator.start()
+    wait_until_waiting(2)
+    release.set()
+    for worker in (holder, deleter, creator):
+        worker.join(WAIT_SECONDS)
+    assert (deleter.error, creator.error) == (None, None)
+    assert sorted(Subnet.objects.values_list("name", flat=True)) == ["b", "new-slice"]
