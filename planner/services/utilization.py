@@ -4,7 +4,7 @@ The segments or pools of a page are measured together, in a fixed number of quer
 however many rows or subnets: on PostgreSQL, each space's planned size is kept on its row
 by triggers, and only the subnets reaching the few addresses not planned for pods (fixed
 ones, or outside the space) are read to correct it; elsewhere, every subnet's range is read
-as keys. Observed use is summed in one aggregate, nodes and reservations come prefetched
+as keys. Observed use is summed in one join, nodes and reservations come prefetched
 (see planner/querysets.py); counts are interval arithmetic, never a listing of addresses.
 """
 
@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery, Sum
 
 from ipam.constants import FAMILY_BITS
 from ipam.intervals import Interval, IntervalSet
 from planner.addressing import address_key, key_value
 from planner.choices import ReservationKindChoices
-from planner.models import AddressPool, NodeSegment, ObservedSubnetStatus, Subnet
+from planner.models import AddressPool, NodeSegment, Subnet
 from planner.querysets import CIDR_FIELDS, WINDOW_FIELDS, triggers_keep_spaces
 from planner.services.space import pool_range, reservations, segment_fixed, segment_usable
 
@@ -126,7 +125,7 @@ SELECT probe.space, NULL, reached.first, reached.last
 
 
 def planned_from_sums(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
-    """Per space id: planned addresses, from the size its triggers keep (migration 0011),
+    """Per space id: planned addresses, from the size triggers keep on its row (migration 0011),
     less what its subnets cover of the few addresses not planned for pods: one statement
     reads the sizes and only the subnets reaching those addresses, however many the spaces
     hold."""
@@ -161,23 +160,28 @@ def planned_from_sums(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
     }
 
 
+# The last pulled use of the spaces' subnets, summed per space: a status names its subnet by
+# cluster and name.
+OBSERVED_SUMS = """
+SELECT subnet.{space}, SUM(status.used), SUM(status.available)
+  FROM planner_observedsubnetstatus AS status
+  JOIN planner_subnet AS subnet
+    ON subnet.cluster_id = status.cluster_id AND subnet.name = status.subnet_name
+ WHERE subnet.{space} IN ({ids})
+ GROUP BY subnet.{space}
+"""
+
+
 def _observed_by_space(space_ids: list[int], space_field: str) -> dict[int, dict[str, int]]:
-    """Per space id: the last pulled use of its subnets, summed in one aggregate that starts
-    from the statuses pulled (a status names its subnet by cluster and name), so a space
-    of many subnets never pulled costs nothing."""
-    space = Subnet.objects.filter(
-        **{f"{space_field}__in": space_ids},
-        cluster_id=OuterRef("cluster_id"),
-        name=OuterRef("subnet_name"),
-    )
-    sums = (
-        ObservedSubnetStatus.objects.annotate(space=Subquery(space.values(space_field)[:1]))
-        .filter(space__isnull=False)
-        .order_by()
-        .values("space")
-        .annotate(used=Sum("used"), available=Sum("available"))
-    )
-    return {row["space"]: {"used": row["used"], "available": row["available"]} for row in sums}
+    """Per space id: the last pulled use of its subnets, None for a space none of whose
+    subnets was pulled; summed by the database, in one join (no subnet reaches Python)."""
+    statement = OBSERVED_SUMS.format(space=space_field, ids=", ".join(["%s"] * len(space_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(statement, space_ids)
+        return {
+            space_id: {"used": int(used), "available": int(available)}
+            for space_id, used, available in cursor.fetchall()
+        }
 
 
 def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: int) -> Utilization:

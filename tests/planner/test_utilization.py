@@ -109,12 +109,18 @@ def test_space_usage_sums_the_observed_use_of_the_subnets_pulled():
 def test_a_page_of_spaces_is_measured_in_two_queries_however_many_subnets():
     overlay = make_network(make_cluster(), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
     pools = [make_pool(f"10.{index}.0.0/16", name=f"p{index}") for index in range(1, 4)]
-    for pool in pools:
-        for index in range(3):
-            carve_pool(pool, network=overlay, name=f"{pool.name}-{index}", prefixlen=26)
-    pools = list(AddressPool.objects.with_utilization_data())
-    with CaptureQueriesContext(connection) as queries:
-        usages = pool_usages(pools)
-    # Their subnets' ranges, and the observed use of theirs pulled.
-    assert len(queries.captured_queries) == 2
-    assert {usage.utilization.planned for usage in usages.values()} == {3 * 64}
+
+    def measured(blocks: int) -> tuple[int, set[int]]:
+        for pool in pools:
+            for index in range(blocks):
+                carve_pool(
+                    pool, network=overlay, name=f"{pool.name}-{blocks}-{index}", prefixlen=26
+                )
+        page = list(AddressPool.objects.with_utilization_data())
+        with CaptureQueriesContext(connection) as queries:
+            usages = pool_usages(page)
+        return len(queries), {usage.utilization.planned for usage in usages.values()}
+
+    # Their planned sizes, and their subnets' observed use.
+    assert measured(1) == (2, {64})
+    assert measured(9) == (2, {10 * 64})
