@@ -101,8 +101,27 @@ class ClusterAdmin(admin.ModelAdmin):
         return cluster.has_credentials
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added or changed here: observed state, which sync writes."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReviewedWritesAdmin(ReadOnlyAdmin):
+    """Planned Networks and Subnets, shown only: their writes go through planner.services
+    (the REST API), which checks each against Hybridnet's admission rules first; a save or
+    delete from the admin would skip that review."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(models.Network)
-class NetworkAdmin(admin.ModelAdmin):
+class NetworkAdmin(ReviewedWritesAdmin):
     list_display = ["name", "cluster", "type", "mode", "net_id", "node_selector"]
     list_filter = ["cluster", "type", "mode"]
     search_fields = ["name"]
@@ -110,7 +129,7 @@ class NetworkAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Subnet)
-class SubnetAdmin(admin.ModelAdmin):
+class SubnetAdmin(ReviewedWritesAdmin):
     list_display = [
         "name",
         "cluster",
@@ -125,16 +144,6 @@ class SubnetAdmin(admin.ModelAdmin):
     list_filter = ["cluster", "family", "network__type", "segment", "pool"]
     search_fields = ["name", "cidr", "start", "end"]
     list_select_related = ["cluster", "network", "segment", "pool"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Observed state is written by sync only."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(models.ObservedIPInstance)

@@ -71,3 +71,15 @@ def test_cluster_credentials_are_write_only_in_the_admin(demo):
     cluster.refresh_from_db()
     assert cluster.credentials == "token-that-must-not-show"
     assert cluster.api_server_url == "https://10.0.0.1:6443"
+
+
+@pytest.mark.parametrize("model_name", ["network", "subnet"])
+def test_planned_networks_and_subnets_are_shown_not_written(demo, model_name):
+    """Their writes pass Hybridnet's review in planner.services; the admin would skip it."""
+    row = demo.get(reverse(f"admin:planner_{model_name}_changelist")).context["cl"].result_list[0]
+    assert demo.get(reverse(f"admin:planner_{model_name}_add")).status_code == 403
+    change = reverse(f"admin:planner_{model_name}_change", args=[row.pk])
+    page = demo.get(change)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert demo.post(change, {"name": "renamed"}).status_code == 403
+    assert demo.get(reverse(f"admin:planner_{model_name}_delete", args=[row.pk])).status_code == 403
