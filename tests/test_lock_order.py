@@ -1,13 +1,15 @@
 """Writers of subnets in several spaces lock them in one order, segments then pools, each by
 id (the subnet triggers of migration 0011, planner.services.subnets): two of them queued
-behind the same lock never deadlock, whichever gets it first."""
+behind the same lock never deadlock, whichever gets it first. An edit that moves no
+address locks no space."""
 
 import threading
 import time
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 
+from planner.addressing import parse_address
 from planner.choices import NetworkTypeChoices
 from planner.models import NodeSegment, Subnet
 from planner.services.carving import carve_pool, carve_segment
@@ -20,6 +22,7 @@ pytestmark = [
 ]
 WAIT_SECONDS = 30
 POLL_SECONDS = 0.05
+LOCK_TIMEOUT = "1s"
 
 
 def waiting_for_locks() -> int:
@@ -104,3 +107,34 @@ def test_a_delete_and_a_create_over_the_same_segment_and_pool_never_deadlock():
         worker.join(WAIT_SECONDS)
     assert (deleter.error, creator.error) == (None, None)
     assert sorted(Subnet.objects.values_list("name", flat=True)) == ["b", "new-slice"]
+
+
+def test_editing_what_moves_no_address_locks_no_space():
+    """A carve holds its segment's lock: an edit of a slice's description meanwhile goes
+    through, where a change of its addresses would wait."""
+    segment = make_segment()
+    underlay = make_network(make_cluster("a"), "underlay-1", net_id=0)
+    slice_ = carve_segment(segment, network=underlay, name="slice", size=10)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_segment() -> None:
+        list(NodeSegment.objects.select_for_update().filter(pk=segment.pk).values_list("pk"))
+        holding.set()
+        release.wait(WAIT_SECONDS)
+
+    holder = Worker(hold_segment)
+    holder.start()
+    assert holding.wait(WAIT_SECONDS)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            Subnet.objects.filter(pk=slice_.pk).update(description="edited meanwhile")
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            moved_end = parse_address("192.168.56.30").key
+            Subnet.objects.filter(pk=slice_.pk).update(window_last_key=moved_end)
+    finally:
+        release.set()
+        holder.join(WAIT_SECONDS)
+    assert Subnet.objects.get(pk=slice_.pk).description == "edited meanwhile"

@@ -27,23 +27,37 @@ SPACES = {
     "planner_addresspool": ("pool_id", "first_key", "last_key"),
 }
 KEYS = ("first_key", "last_key", "window_first_key", "window_last_key")
-COLUMNS = f"id, family, segment_id, pool_id, {', '.join(KEYS)}"
+FIELDS = ("id", "family", "segment_id", "pool_id", *KEYS)
+
+
+def _columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{field}" for field in FIELDS)
+
+
+def _differ(fields: tuple[str, ...]) -> str:
+    # Rows as they were (was) and are (now): not old and new, PL/pgSQL's own variables.
+    was = ", ".join(f"was.{field}" for field in fields)
+    now = ", ".join(f"now.{field}" for field in fields)
+    return f"({was}) IS DISTINCT FROM ({now})"
+
+
+BOTH = "old_rows AS was JOIN new_rows AS now ON now.id = was.id"
+# Updated rows that moved (other keys or another space): an edit of anything else, a
+# description say, locks no space.
+MOVED = f"{BOTH} WHERE {_differ(('segment_id', 'pool_id', *KEYS))}"
 # The rows a statement changed, signed: +1 as they are now, -1 as they were.
 CHANGED = {
-    "insert": f"SELECT 1 AS sign, {COLUMNS} FROM new_rows",
-    "delete": f"SELECT -1 AS sign, {COLUMNS} FROM old_rows",
-    "update": f"SELECT 1 AS sign, {COLUMNS} FROM new_rows "
-    f"UNION ALL SELECT -1, {COLUMNS} FROM old_rows",
+    "insert": f"SELECT 1 AS sign, {_columns('now')} FROM new_rows AS now",
+    "delete": f"SELECT -1 AS sign, {_columns('was')} FROM old_rows AS was",
+    "update": f"SELECT 1 AS sign, {_columns('now')} FROM {MOVED} "
+    f"UNION ALL SELECT -1, {_columns('was')} FROM {MOVED}",
 }
 # The ranges a statement freed, which reset the hints above them (migration 0007): deleted
-# rows, and moved rows as they were.
+# rows, and moved rows as they were (migration 0007 asked for other keys only).
 FREED = {
     "insert": None,
-    "delete": f"SELECT {COLUMNS} FROM old_rows",
-    # (not aliased old and new: PL/pgSQL's own variables are)
-    "update": "SELECT was.* FROM old_rows AS was JOIN new_rows AS now ON now.id = was.id "
-    f"WHERE ({', '.join(f'was.{key}' for key in KEYS)}) "
-    f"IS DISTINCT FROM ({', '.join(f'now.{key}' for key in KEYS)})",
+    "delete": f"SELECT {_columns('was')} FROM old_rows AS was",
+    "update": f"SELECT {_columns('was')} FROM {BOTH} WHERE {_differ(KEYS)}",
 }
 TRANSITION_TABLES = {
     "insert": "NEW TABLE AS new_rows",
