@@ -78,7 +78,9 @@ def _span(lo: int, hi: int) -> IntervalSet:
     return IntervalSet([(lo, hi)] if lo <= hi else [])
 
 
-def _uncounted(space: NodeSegment | AddressPool, lo: int, hi: int, fixed: IntervalSet):
+def _uncounted(
+    space: NodeSegment | AddressPool, lo: int, hi: int, fixed: IntervalSet
+) -> IntervalSet:
     """What a subnet of the space may cover but is not planned for pods: fixed addresses,
     and any outside the space's range."""
     outside = _span(0, (1 << FAMILY_BITS[space.family]) - 1).subtract(_span(lo, hi))
