@@ -26,6 +26,7 @@ from planner.choices import ReservationKindChoices
 from planner.compiled import CompiledQuery, one_by_pk
 from planner.models import AddressPool, Node, NodeSegment, Reservation, Subnet
 from planner.querysets import (
+    CIDR_FIELDS,
     WINDOW_FIELDS,
     cidrs_reaching,
     combines_sliced_reads,
@@ -250,7 +251,7 @@ class SubnetRanges:
 
 
 WINDOWS = SubnetRanges(WINDOW_FIELDS, _window_reaching)
-CIDRS = SubnetRanges(("first_key", "last_key"), _cidrs_reaching)
+CIDRS = SubnetRanges(CIDR_FIELDS, _cidrs_reaching)
 
 
 def segment_taken(segment: NodeSegment, floor: int | None = None) -> Iterator[Interval]:
