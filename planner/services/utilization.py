@@ -47,6 +47,10 @@ class SpaceUsage:
     observed: dict[str, int] | None
 
 
+# A space's first and last usable address, and its fixed addresses.
+Bounds = tuple[int, int, IntervalSet]
+
+
 @dataclass(frozen=True)
 class SpaceKind:
     """Segments or pools: the subnets' foreign key to them, the keys of the range each
@@ -55,14 +59,14 @@ class SpaceKind:
     model: type[NodeSegment] | type[AddressPool]
     space_field: str
     range_fields: tuple[str, str]
-    bounds: Callable[[Any], tuple[int, int, IntervalSet]]
+    bounds: Callable[[Any], Bounds]
 
 
-def _segment_bounds(segment: NodeSegment) -> tuple[int, int, IntervalSet]:
+def _segment_bounds(segment: NodeSegment) -> Bounds:
     return *segment_usable(segment), segment_fixed(segment)
 
 
-def _pool_bounds(pool: AddressPool) -> tuple[int, int, IntervalSet]:
+def _pool_bounds(pool: AddressPool) -> Bounds:
     return *pool_range(pool), reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
 
 
@@ -78,17 +82,26 @@ def _span(lo: int, hi: int) -> IntervalSet:
     return IntervalSet([(lo, hi)] if lo <= hi else [])
 
 
-def _uncounted(
-    space: NodeSegment | AddressPool, lo: int, hi: int, fixed: IntervalSet
-) -> IntervalSet:
-    """What a subnet of the space may cover but is not planned for pods: fixed addresses,
-    and any outside the space's range."""
-    outside = _span(0, (1 << FAMILY_BITS[space.family]) - 1).subtract(_span(lo, hi))
-    return outside.union(fixed)
+def space_bounds(spaces: Sequence, kind: SpaceKind) -> dict[int, Bounds]:
+    return {space.pk: kind.bounds(space) for space in spaces}
 
 
-def planned_from_ranges(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
-    """Per space id: planned addresses, from every range its subnets take (read whole)."""
+def uncounted_by_space(spaces: Sequence, bounds: dict[int, Bounds]) -> dict[int, IntervalSet]:
+    """Per space id: what a subnet of the space may cover but is not planned for pods: its
+    fixed addresses, and any outside its range."""
+    uncounted = {}
+    for space in spaces:
+        lo, hi, fixed = bounds[space.pk]
+        outside = _span(0, (1 << FAMILY_BITS[space.family]) - 1).subtract(_span(lo, hi))
+        uncounted[space.pk] = outside.union(fixed)
+    return uncounted
+
+
+def planned_from_ranges(
+    spaces: Sequence, kind: SpaceKind, uncounted: dict[int, IntervalSet]
+) -> dict[int, int]:
+    """Per space id: planned addresses, from every range its subnets take (read whole),
+    less what they cover of `uncounted` (uncounted_by_space)."""
     subnets = Subnet.objects.filter(**{f"{kind.space_field}__in": [space.pk for space in spaces]})
     rows = subnets.order_by(kind.space_field, kind.range_fields[0]).values_list(
         kind.space_field, *kind.range_fields
@@ -96,12 +109,12 @@ def planned_from_ranges(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
     ranges: dict[int, list[Interval]] = {}
     for space_id, first, last in rows:
         ranges.setdefault(space_id, []).append((key_value(first), key_value(last)))
-    planned = {}
-    for space in spaces:
-        lo, hi, fixed = kind.bounds(space)
-        taken = IntervalSet.from_sorted(ranges.get(space.pk, ()))
-        planned[space.pk] = taken.subtract(_uncounted(space, lo, hi, fixed)).size
-    return planned
+    return {
+        space.pk: IntervalSet.from_sorted(ranges.get(space.pk, ()))
+        .subtract(uncounted[space.pk])
+        .size
+        for space in spaces
+    }
 
 
 # In one statement, so both are read as of one moment: the spaces' kept sizes, and the
@@ -126,12 +139,13 @@ SELECT probe.space, NULL, reached.first, reached.last
 """
 
 
-def planned_from_sums(spaces: Sequence, kind: SpaceKind) -> dict[int, int]:
+def planned_from_sums(
+    spaces: Sequence, kind: SpaceKind, uncounted: dict[int, IntervalSet]
+) -> dict[int, int]:
     """Per space id: planned addresses, from the size triggers keep on its row (migration 0011),
-    less what its subnets cover of the few addresses not planned for pods: one statement
-    reads the sizes and only the subnets reaching those addresses, however many the spaces
-    hold."""
-    uncounted = {space.pk: _uncounted(space, *kind.bounds(space)) for space in spaces}
+    less what its subnets cover of `uncounted` (uncounted_by_space), the few addresses not
+    planned for pods: one statement reads the sizes and only the subnets reaching those
+    addresses, however many the spaces hold."""
     families = {space.pk: space.family for space in spaces}
     probes = [
         (pk, address_key(families[pk], first), address_key(families[pk], last))
@@ -195,12 +209,13 @@ def _summarise(lo: int, hi: int, fixed: IntervalSet, planned: int) -> Utilizatio
 def _usages(spaces: Sequence, kind: SpaceKind) -> dict[int, SpaceUsage]:
     if not spaces:
         return {}
+    bounds = space_bounds(spaces, kind)
     measure = planned_from_sums if triggers_keep_spaces() else planned_from_ranges
-    planned = measure(spaces, kind)
+    planned = measure(spaces, kind, uncounted_by_space(spaces, bounds))
     observed = _observed_by_space([space.pk for space in spaces], kind.space_field)
     return {
         space.pk: SpaceUsage(
-            _summarise(*kind.bounds(space), planned[space.pk]), observed.get(space.pk)
+            _summarise(*bounds[space.pk], planned[space.pk]), observed.get(space.pk)
         )
         for space in spaces
     }

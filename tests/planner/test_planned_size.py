@@ -20,6 +20,8 @@ from planner.services.utilization import (
     planned_from_ranges,
     planned_from_sums,
     pool_usages,
+    space_bounds,
+    uncounted_by_space,
 )
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
 
@@ -154,8 +156,18 @@ def test_planned_sizes_less_what_is_fixed_match_the_ranges_measured(overlay, und
     )
     segments = list(NodeSegment.objects.with_utilization_data())
     pools = list(AddressPool.objects.with_utilization_data())
-    by_sums = planned_from_sums(segments, SEGMENTS), planned_from_sums(pools, POOLS)
-    by_ranges = planned_from_ranges(segments, SEGMENTS), planned_from_ranges(pools, POOLS)
+    uncounted = {
+        kind: uncounted_by_space(spaces, space_bounds(spaces, kind))
+        for kind, spaces in ((SEGMENTS, segments), (POOLS, pools))
+    }
+    by_sums = (
+        planned_from_sums(segments, SEGMENTS, uncounted[SEGMENTS]),
+        planned_from_sums(pools, POOLS, uncounted[POOLS]),
+    )
+    by_ranges = (
+        planned_from_ranges(segments, SEGMENTS, uncounted[SEGMENTS]),
+        planned_from_ranges(pools, POOLS, uncounted[POOLS]),
+    )
     assert by_sums == by_ranges
     # .5-.40 less nodes .10 .11 .30 .35 and .20-.24; ::1-::ff less the gateway; nothing.
     assert sorted(by_sums[0].values()) == [0, 27, 254]
