@@ -5,6 +5,8 @@ address locks no space."""
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import OperationalError, close_old_connections, connection, transaction
@@ -14,7 +16,13 @@ from planner.choices import NetworkTypeChoices
 from planner.models import NodeSegment, Subnet
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.subnets import save_new_subnets
-from tests.planner.factories import make_cluster, make_network, make_pool, make_segment
+from tests.planner.factories import (
+    make_cluster,
+    make_network,
+    make_pool,
+    make_segment,
+    slice_of,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -60,61 +68,10 @@ class Worker(threading.Thread):
             connection.close()
 
 
-def test_a_delete_and_a_create_over_the_same_segment_and_pool_never_deadlock():
-    segment, pool = make_segment(), make_pool("10.8.0.0/16", name="p")
-    underlay = make_network(make_cluster("a"), "underlay-1", net_id=0)
-    overlay = make_network(make_cluster("b"), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
-    doomed = [
-        carve_segment(segment, network=underlay, name="old-slice", size=10).pk,
-        carve_pool(pool, network=overlay, name="old-block", prefixlen=24).pk,
-    ]
-    new = [
-        Subnet(
-            network=underlay,
-            cluster=underlay.cluster,
-            segment=segment,
-            name="new-slice",
-            cidr=segment.cidr,
-            gateway=segment.gateway,
-            start="192.168.56.100",
-            end="192.168.56.109",
-            net_id=0,
-        ),
-        Subnet(network=overlay, cluster=overlay.cluster, pool=pool, name="b", cidr="10.8.9.0/24"),
-    ]
-    holding = threading.Event()
-    release = threading.Event()
-
-    def hold_segment() -> None:
-        list(NodeSegment.objects.select_for_update().filter(pk=segment.pk).values_list("pk"))
-        holding.set()
-        release.wait(WAIT_SECONDS)
-
-    holder = Worker(hold_segment)
-    holder.start()
-    assert holding.wait(WAIT_SECONDS)
-    # One statement deleting a slice and a block queues first for the segment, then a bulk
-    # create of a slice and a block: had it locked the pool first, the delete would wait
-    # for the pool while the create waited for the segment.
-    deleter = Worker(lambda: Subnet.objects.filter(pk__in=doomed).delete())
-    deleter.start()
-    wait_until_waiting(1)
-    creator = Worker(lambda: save_new_subnets(new))
-    creator.start()
-    wait_until_waiting(2)
-    release.set()
-    for worker in (holder, deleter, creator):
-        worker.join(WAIT_SECONDS)
-    assert (deleter.error, creator.error) == (None, None)
-    assert sorted(Subnet.objects.values_list("name", flat=True)) == ["b", "new-slice"]
-
-
-def test_editing_what_moves_no_address_locks_no_space():
-    """A carve holds its segment's lock: an edit of a slice's description meanwhile goes
-    through, where a change of its addresses would wait."""
-    segment = make_segment()
-    underlay = make_network(make_cluster("a"), "underlay-1", net_id=0)
-    slice_ = carve_segment(segment, network=underlay, name="slice", size=10)
+@contextmanager
+def segment_locked_elsewhere(segment: NodeSegment) -> Iterator[None]:
+    """`segment`'s row locked by another transaction (as a carve holds it) until the block
+    ends."""
     holding, release = threading.Event(), threading.Event()
 
     def hold_segment() -> None:
@@ -126,6 +83,47 @@ def test_editing_what_moves_no_address_locks_no_space():
     holder.start()
     assert holding.wait(WAIT_SECONDS)
     try:
+        yield
+    finally:
+        release.set()
+        holder.join(WAIT_SECONDS)
+
+
+def test_a_delete_and_a_create_over_the_same_segment_and_pool_never_deadlock():
+    segment, pool = make_segment(), make_pool("10.8.0.0/16", name="p")
+    underlay = make_network(make_cluster("a"), "underlay-1", net_id=0)
+    overlay = make_network(make_cluster("b"), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+    doomed = [
+        carve_segment(segment, network=underlay, name="old-slice", size=10).pk,
+        carve_pool(pool, network=overlay, name="old-block", prefixlen=24).pk,
+    ]
+    new = [
+        slice_of(segment, underlay, "new-slice", "192.168.56.100", "192.168.56.109"),
+        Subnet(network=overlay, cluster=overlay.cluster, pool=pool, name="b", cidr="10.8.9.0/24"),
+    ]
+    deleter = Worker(lambda: Subnet.objects.filter(pk__in=doomed).delete())
+    creator = Worker(lambda: save_new_subnets(new))
+    with segment_locked_elsewhere(segment):
+        # One statement deleting a slice and a block queues first for the segment, then a
+        # bulk create of a slice and a block: had it locked the pool first, the delete would
+        # wait for the pool while the create waited for the segment.
+        deleter.start()
+        wait_until_waiting(1)
+        creator.start()
+        wait_until_waiting(2)
+    for worker in (deleter, creator):
+        worker.join(WAIT_SECONDS)
+    assert (deleter.error, creator.error) == (None, None)
+    assert sorted(Subnet.objects.values_list("name", flat=True)) == ["b", "new-slice"]
+
+
+def test_editing_what_moves_no_address_locks_no_space():
+    """A carve holds its segment's lock: an edit of a slice's description meanwhile goes
+    through, where a change of its addresses would wait."""
+    segment = make_segment()
+    underlay = make_network(make_cluster("a"), "underlay-1", net_id=0)
+    slice_ = carve_segment(segment, network=underlay, name="slice", size=10)
+    with segment_locked_elsewhere(segment):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             Subnet.objects.filter(pk=slice_.pk).update(description="edited meanwhile")
@@ -134,7 +132,4 @@ def test_editing_what_moves_no_address_locks_no_space():
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             moved_end = parse_address("192.168.56.30").key
             Subnet.objects.filter(pk=slice_.pk).update(window_last_key=moved_end)
-    finally:
-        release.set()
-        holder.join(WAIT_SECONDS)
     assert Subnet.objects.get(pk=slice_.pk).description == "edited meanwhile"

@@ -55,3 +55,18 @@ def make_subnet(network: Network, name: str, cidr: str, **values) -> Subnet:
     subnet.full_clean()
     subnet.save()
     return subnet
+
+
+def slice_of(segment: NodeSegment, network: Network, name: str, start: str, end: str) -> Subnet:
+    """An unsaved slice of `segment` placed by hand at start..end, with the segment's CIDR
+    and gateway and the network's netID."""
+    return Subnet(
+        network=network,
+        segment=segment,
+        name=name,
+        cidr=segment.cidr,
+        gateway=segment.gateway,
+        start=start,
+        end=end,
+        net_id=network.net_id,
+    )

@@ -24,6 +24,7 @@ from tests.planner.factories import (
     make_node,
     make_pool,
     make_segment,
+    slice_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -402,16 +403,7 @@ def test_a_placed_window_is_not_checked_again_but_the_database_still_refuses_a_c
     """A carve picks its window from the free space under the segment's lock, so saving it
     skips the stored-window check; a window wrongly said to be placed still fails cleanly."""
     carve_segment(segment, network=underlay["prod-a"], name="a", size=20)
-    clash = Subnet(
-        network=underlay["prod-b"],
-        segment=segment,
-        name="clash",
-        cidr=segment.cidr,
-        gateway=segment.gateway,
-        start="192.168.56.20",
-        end="192.168.56.30",
-        net_id=0,
-    )
+    clash = slice_of(segment, underlay["prod-b"], "clash", "192.168.56.20", "192.168.56.30")
     with pytest.raises(PlanConflictError, match="concurrent change"), transaction.atomic():
         save_new_subnet(clash, placed=True)
     with pytest.raises(ValidationError, match="overlaps"):
