@@ -166,19 +166,19 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous client is told 401 with `WWW-Authenticate: Token`.
-        "planner.api.authentication.PlannerTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["planner.api.permissions.PlannerModelPermissions"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "planner.api.renderers.PlannerJSONRenderer",
+        "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "planner.api.pagination.PlannerPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "planner.api.filtersets.PlannerFilterBackend",
+        "django_filters.rest_framework.DjangoFilterBackend",
         "planner.api.filtersets.AddressOrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],

@@ -1,8 +1,7 @@
-"""Model fields: credentials encrypted at rest, JSON read fast."""
+"""Model fields: credentials encrypted at rest."""
 
 from functools import lru_cache
 
-import orjson
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -44,15 +43,3 @@ class EncryptedTextField(models.TextField):
             return value
         return cipher().encrypt(value.encode()).decode()
 
-
-class OrjsonField(models.JSONField):
-    """A JSONField read with orjson: Django's json.loads costs a page of 1,000 subnets, two
-    lists each, about 4 ms. What orjson refuses (integers past 64 bits) is read as before."""
-
-    def from_db_value(self, value, expression, connection):
-        if isinstance(value, str) and self.decoder is None:
-            try:
-                return orjson.loads(value)
-            except orjson.JSONDecodeError:
-                pass
-        return super().from_db_value(value, expression, connection)

@@ -7,51 +7,22 @@ from itertools import chain
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from ipam.intervals import Interval, IntervalSet
 from planner.addressing import containing_cidr_keys, key_value
 
-# Rows of the first chunk of `ranges_in_order`; each next chunk doubles, up to the largest.
-FIRST_CHUNK_ROWS = 32
-LARGEST_CHUNK_ROWS = 8192
+# Rows read per query by `ranges_in_order`: a carve searching from its space's hint
+# mostly needs the first few, a listing of free space reads on.
+RANGE_BATCH_ROWS = 256
+
+WINDOW_FIELDS = ("window_first_key", "window_last_key")
+CIDR_FIELDS = ("first_key", "last_key")
 
 
-def first_overlapping(
-    queryset: models.QuerySet,
-    family: int,
-    first_key: bytes,
-    last_key: bytes,
-    first_field: str = "first_key",
-    last_field: str = "last_key",
-) -> models.Model | None:
-    """The lowest row of *queryset* whose [first, last] key range intersects
-    [first_key, last_key], where the rows' ranges never overlap one another.
-
-    Two bounded index lookups, not "first <= last_key and last >= first_key", which reads
-    every row below: a row that overlaps either starts inside the range or is the one row
-    starting highest below it."""
-    rows = queryset.filter(family=family)
-    below = reaching_in(rows, first_field, last_field, first_key)
-    if below is not None:
-        return below
-    inside = rows.filter(**{f"{first_field}__gte": first_key, f"{first_field}__lte": last_key})
-    return inside.order_by(first_field).first()
-
-
-def highest_below(rows: models.QuerySet, first_field: str, key: bytes) -> models.QuerySet:
-    """The row starting highest below `key`: of rows whose ranges never overlap one another,
-    the only one that can reach `key` from below."""
-    return rows.filter(**{f"{first_field}__lt": key}).order_by(f"-{first_field}")[:1]
-
-
-def reaching_in(
-    rows: models.QuerySet, first_field: str, last_field: str, lo_key: bytes
-) -> models.Model | None:
-    """Of rows whose ranges never overlap one another, the one that starts below lo_key and
-    reaches it."""
-    below = highest_below(rows, first_field, lo_key).first()
-    return below if below is not None and getattr(below, last_field) >= lo_key else None
+def triggers_keep_spaces() -> bool:
+    """Whether triggers keep each space's search hint and planned size: on PostgreSQL."""
+    return connection.vendor == "postgresql"
 
 
 def cidrs_reaching(family: int, key: bytes, starts: list[bytes] | None = None) -> Q:
@@ -63,113 +34,65 @@ def cidrs_reaching(family: int, key: bytes, starts: list[bytes] | None = None) -
     return Q(family=family, first_key__in=starts, last_key__gte=key)
 
 
-def triggers_keep_spaces() -> bool:
-    """Whether triggers keep each space's search hint (migration 0007) and planned size
-    (migration 0011): on PostgreSQL."""
-    return connection.vendor == "postgresql"
+class RangeQuerySet(models.QuerySet):
+    """Rows that each hold a [first, last] range of address keys (`fields`). Where those
+    ranges never overlap one another within a family (subnets' windows, a pool's blocks,
+    spaces' CIDRs), any question about a span is answered by bounded index reads."""
 
+    def highest_below(self, first_field: str, key: bytes) -> "RangeQuerySet":
+        """The row starting highest below `key`: the only one that can reach `key` from
+        below."""
+        return self.filter(**{f"{first_field}__lt": key}).order_by(f"-{first_field}")[:1]
 
-def combines_sliced_reads() -> bool:
-    """Whether the database reads sliced queries combined in one UNION (SQLite cannot)."""
-    return connection.features.supports_slicing_ordering_in_compound
+    def reaching_into(self, fields: tuple[str, str], key: bytes) -> models.Model | None:
+        """The row that starts below `key` and reaches it, if any."""
+        first_field, last_field = fields
+        below = self.highest_below(first_field, key).first()
+        return below if below is not None and getattr(below, last_field) >= key else None
 
+    def first_overlapping(
+        self,
+        family: int,
+        first_key: bytes,
+        last_key: bytes,
+        fields: tuple[str, str] = CIDR_FIELDS,
+    ) -> models.Model | None:
+        """The lowest row whose range intersects [first_key, last_key]. Two bounded index
+        lookups, not "first <= last_key and last >= first_key", which reads every row below:
+        a row that overlaps either starts inside the range or is the one starting highest
+        below it."""
+        rows = self.filter(family=family)
+        below = rows.reaching_into(fields, first_key)
+        if below is not None:
+            return below
+        first_field = fields[0]
+        inside = rows.filter(**{f"{first_field}__gte": first_key, f"{first_field}__lte": last_key})
+        return inside.order_by(first_field).first()
 
-def _in_order(
-    rows: models.QuerySet, first_field: str, last_field: str, lo_key: bytes, hi_key: bytes
-) -> models.QuerySet:
-    return (
-        rows.filter(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
-        .order_by(first_field, "pk")
-        .values_list(first_field, last_field, "pk")
-    )
-
-
-def _head_parts(
-    rows: models.QuerySet,
-    first_field: str,
-    last_field: str,
-    lo_key: bytes,
-    hi_key: bytes,
-    below: models.QuerySet,
-    size: int,
-) -> tuple[models.QuerySet, models.QuerySet]:
-    """The `below` rows (a few that start below lo_key) and the first `size` rows from
-    lo_key: what ranges_in_order takes as its `head`."""
-    below = below.values_list(first_field, last_field, "pk")
-    return below, _in_order(rows, first_field, last_field, lo_key, hi_key)[:size]
-
-
-def head_of_ranges(*parts_of_head) -> models.QuerySet:
-    """The head of `ranges_in_order` (arguments as _head_parts) in one statement, for a
-    database that combines sliced reads (a carve then waits for one read, not two)."""
-    below, first_chunk = _head_parts(*parts_of_head)
-    return below.union(first_chunk, all=True)
-
-
-def head_of_ranges_apart(*parts_of_head) -> list[tuple]:
-    """The head of `ranges_in_order` (arguments as _head_parts) read in two statements, for
-    a database that cannot combine sliced reads (SQLite)."""
-    below, first_chunk = _head_parts(*parts_of_head)
-    return [*below, *first_chunk]
-
-
-def ranges_in_order(
-    rows: models.QuerySet,
-    first_field: str,
-    last_field: str,
-    lo_key: bytes,
-    hi_key: bytes,
-    head: list[tuple] | None = None,
-) -> Iterator[Interval]:
-    """The [first, last] ranges of the rows whose first key lies in [lo_key, hi_key], in
-    address order, read lazily by keyset (first key, then id) in growing chunks.
-
-    `head`: the rows the caller read first (head_of_ranges with size FIRST_CHUNK_ROWS): of
-    those starting below lo_key, the ones reaching it come first; the others are the first
-    chunk."""
-    size = FIRST_CHUNK_ROWS
-    batch = None
-    if head is not None:
-        # The rows are told apart by where they start, and put back in order.
-        for first, last, _ in sorted(row for row in head if row[0] < lo_key):
-            if last >= lo_key:
+    def ranges_in_order(
+        self, fields: tuple[str, str], lo_key: bytes, hi_key: bytes
+    ) -> Iterator[Interval]:
+        """The ranges of the rows whose first key lies in [lo_key, hi_key], in address order,
+        read lazily by keyset (first key, then id) RANGE_BATCH_ROWS at a time: a search that
+        stops early reads no further."""
+        first_field, last_field = fields
+        ordered = (
+            self.filter(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
+            .order_by(first_field, "pk")
+            .values_list(first_field, last_field, "pk")
+        )
+        batch = list(ordered[:RANGE_BATCH_ROWS])
+        while batch:
+            for first, last, _ in batch:
                 yield key_value(first), key_value(last)
-        batch = sorted((row for row in head if row[0] >= lo_key), key=_keyset)
-    after = None
-    while True:
-        if batch is None:
-            ordered = _in_order(rows, first_field, last_field, lo_key, hi_key)
-            batch = list(_after(ordered, first_field, after)[:size])
-        for first, last, _ in batch:
-            yield key_value(first), key_value(last)
-        if len(batch) < size:
-            return
-        after = batch[-1]
-        size = min(2 * size, LARGEST_CHUNK_ROWS)
-        batch = None
+            if len(batch) < RANGE_BATCH_ROWS:
+                return
+            first, _, pk = batch[-1]
+            after = Q(**{f"{first_field}__gt": first}) | Q(**{first_field: first, "pk__gt": pk})
+            batch = list(ordered.filter(after)[:RANGE_BATCH_ROWS])
 
 
-def _after(ordered: models.QuerySet, first_field: str, row: tuple | None) -> models.QuerySet:
-    """The rows of `ordered` past `row` (first key, last key, id) by keyset; all if None."""
-    if row is None:
-        return ordered
-    first, _, pk = row
-    return ordered.filter(
-        Q(**{f"{first_field}__gt": first}) | Q(**{first_field: first, "pk__gt": pk}),
-        **{f"{first_field}__gte": first},
-    )
-
-
-def _keyset(row: tuple) -> tuple:
-    first, _, pk = row
-    return first, pk
-
-
-WINDOW_FIELDS = ("window_first_key", "window_last_key")
-CIDR_FIELDS = ("first_key", "last_key")
-
-
-class SubnetQuerySet(models.QuerySet):
+class SubnetQuerySet(RangeQuerySet):
     def with_observed_status(self) -> "SubnetQuerySet":
         """Annotate `observed_total`, `observed_used`, `observed_available`, `observed_at`
         from the last pulled Subnet.status of the same cluster and name (None if never)."""
@@ -187,31 +110,31 @@ class SubnetQuerySet(models.QuerySet):
             observed_at=Subquery(status.values("observed_at")[:1]),
         )
 
+    def windows_overlapping(self, family: int, lo_key: bytes, hi_key: bytes) -> "SubnetQuerySet":
+        """The Subnets whose window intersects [lo_key, hi_key]: windows never overlap one
+        another, so those starting inside it and the one starting highest below."""
+        first_field, last_field = WINDOW_FIELDS
+        rows = self.filter(family=family)
+        reaching = rows.highest_below(first_field, lo_key).values("pk")
+        return rows.filter(
+            Q(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
+            | Q(pk__in=reaching, **{f"{last_field}__gte": lo_key})
+        )
+
     def conflicts_with(
-        self,
-        subnets: list,
-        *,
-        windows: bool = True,
-        stored_names: set[tuple[int, str]] | None = None,
+        self, subnets: list, *, stored_names: set[tuple[int, str]] | None = None
     ) -> dict[int, ValidationError]:
         """Which of `subnets` (new or changed, not saved yet) take a name their cluster already
-        uses, or (unless `windows` is false) a window overlapping another Subnet's (stored, or
-        earlier in the list) or a CIDR overlapping another block's of their pool, by index: a
-        few queries per address family and pool, however many subnets there are.
-        `stored_names`: the (cluster id, name) pairs of stored Subnets that hold any of the
-        names, when the caller has read them already."""
-        # Stored Subnets other than these (changed ones are stored already), composed only
-        # where read: a placed carve that knows the names taken reads neither.
-        others = (
-            self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
-            if windows or stored_names is None
-            else None
-        )
+        uses, a window overlapping another Subnet's (stored, or earlier in the list) or a CIDR
+        overlapping another block's of their pool, by index: a few queries per address family
+        and pool, however many subnets there are. `stored_names`: the (cluster id, name)
+        pairs of stored Subnets that hold any of the names, when the caller has read them
+        already."""
+        # Stored Subnets other than these (changed ones are stored already).
+        others = self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
         if stored_names is None:
             stored_names = self._stored_names(others, subnets)
         errors = self._names_taken(stored_names, subnets)
-        if not windows:
-            return errors
         by_family = defaultdict(list)
         for index, subnet in enumerate(subnets):
             if index not in errors:
@@ -271,7 +194,7 @@ class SubnetQuerySet(models.QuerySet):
 
     @staticmethod
     def _ranges_taken(
-        rows: models.QuerySet,
+        rows: "SubnetQuerySet",
         subnets: list,
         indexes: list[int],
         fields: tuple[str, str],
@@ -297,37 +220,40 @@ class SubnetQuerySet(models.QuerySet):
                 widest = subnet
         lo_key = getattr(subnets[indexes[0]], first_field)
         hi_key = max(getattr(subnets[index], last_field) for index in indexes)
-        below = reaching_in(rows, first_field, last_field, lo_key)
+        below = rows.reaching_into(fields, lo_key)
         stored = IntervalSet.from_sorted(
             chain(
                 [] if below is None else [span(below)],
-                ranges_in_order(rows, first_field, last_field, lo_key, hi_key),
+                rows.ranges_in_order(fields, lo_key, hi_key),
             )
         )
         for index in indexes:
             subnet = subnets[index]
             if index in errors or not stored.overlaps(IntervalSet([span(subnet)])):
                 continue
-            other = first_overlapping(
-                rows.select_related("cluster"),
-                subnet.family,
-                getattr(subnet, first_field),
-                getattr(subnet, last_field),
-                first_field,
-                last_field,
+            other = rows.select_related("cluster").first_overlapping(
+                subnet.family, getattr(subnet, first_field), getattr(subnet, last_field), fields
             )
             errors[index] = getattr(subnet, error)(other)
         return errors
 
 
-class NodeSegmentQuerySet(models.QuerySet):
+# Where with_utilization_data puts a space's nodes and reservations (Prefetch's to_attr).
+LISTED_NODES = "listed_nodes"
+LISTED_RESERVATIONS = "listed_reservations"
+
+
+class NodeSegmentQuerySet(RangeQuerySet):
     def with_utilization_data(self) -> "NodeSegmentQuerySet":
         """Prefetch what segment utilization reads of each segment: nodes, reservations (the
         slices of a page's segments are read together, planner.services.utilization)."""
-        return self.prefetch_related("nodes", "reservations")
+        return self.prefetch_related(
+            Prefetch("nodes", to_attr=LISTED_NODES),
+            Prefetch("reservations", to_attr=LISTED_RESERVATIONS),
+        )
 
 
-class AddressPoolQuerySet(models.QuerySet):
+class AddressPoolQuerySet(RangeQuerySet):
     def with_utilization_data(self) -> "AddressPoolQuerySet":
         """Prefetch what pool utilization reads of each pool: its reservations."""
-        return self.prefetch_related("reservations")
+        return self.prefetch_related(Prefetch("reservations", to_attr=LISTED_RESERVATIONS))

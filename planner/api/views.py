@@ -274,13 +274,6 @@ class SubnetViewSet(PlannerModelViewSet):
     search_fields = ["name", "cidr", "start", "end", "description"]
     action_permissions = {"manifest": MANIFEST_PERMISSIONS}
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.action == "list":
-            # The page names its relations in brief (read_brief_names): no objects to join.
-            queryset = queryset.select_related(None)
-        return queryset
-
     def delete_instance(self, instance: Subnet) -> None:
         delete_subnet(instance)
 

@@ -83,5 +83,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("planner", "0008_json_read_with_orjson")]
+    dependencies = [("planner", "0007_space_free_from")]
     operations = [migrations.RunPython(forwards, backwards)]

@@ -1,11 +1,7 @@
 """Abstract models for rows that hold a CIDR, with sortable keys for range queries."""
 
-from functools import cache
-
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 
 from planner.addressing import ParsedAddress, ParsedCidr, parse_address, parse_cidr
 from planner.choices import IPFamilyChoices
@@ -22,35 +18,6 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        """A row read whole, as Django's from_db() builds it, without __init__'s walk through
-        every field and its descriptors: a page of 1,000 subnets spent 10 ms on it. What
-        __init__ does that this does not (signals, deferred fields) goes the usual way."""
-        opts = cls._meta
-        if len(values) != len(opts.concrete_fields) or _init_listened(cls):
-            return super().from_db(db, field_names, values)
-        new = cls.__new__(cls)
-        new._state = ModelState()
-        new._state.adding = False
-        new._state.db = db
-        new.__dict__.update(zip(_attnames(cls), values, strict=True))
-        return new
-
-
-def _init_listened(model: type[models.Model]) -> bool:
-    """Whether __init__'s signals have receivers for `model`. With none connected at all
-    (this app connects none), no weak-keyed lookup per row: a page of 1,000 subnets asked
-    2,000 times."""
-    if not pre_init.receivers and not post_init.receivers:
-        return False
-    return pre_init.has_listeners(model) or post_init.has_listeners(model)
-
-
-@cache
-def _attnames(model: type[models.Model]) -> tuple[str, ...]:
-    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 class CidrModel(TimestampedModel):

@@ -1,5 +1,6 @@
 """What is planned for each cluster: the cluster itself, its Networks and Subnets."""
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -20,7 +21,7 @@ from planner.choices import (
     NetworkTypeChoices,
 )
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH, NAME_MAX_LENGTH
-from planner.fields import EncryptedTextField, OrjsonField
+from planner.fields import EncryptedTextField
 from planner.models.base import (
     CidrModel,
     TimestampedModel,
@@ -82,8 +83,8 @@ class Network(TimestampedModel):
         blank=True,
         help_text="VLAN ID (VLAN), local AS number (BGP) or VXLAN VNI (Overlay).",
     )
-    node_selector = OrjsonField(default=dict, blank=True, validators=[validate_labels])
-    bgp_peers = OrjsonField("BGP peers", default=list, blank=True)
+    node_selector = models.JSONField(default=dict, blank=True, validators=[validate_labels])
+    bgp_peers = models.JSONField("BGP peers", default=list, blank=True)
     description = models.TextField(blank=True)
 
     # What the planner's review of the write that returned this object warned about; not stored.
@@ -159,8 +160,8 @@ class Subnet(CidrModel):
     gateway = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
     start = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
     end = models.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH, blank=True)
-    reserved_ips = OrjsonField("reservedIPs", default=list, blank=True)
-    exclude_ips = OrjsonField("excludeIPs", default=list, blank=True)
+    reserved_ips = models.JSONField("reservedIPs", default=list, blank=True)
+    exclude_ips = models.JSONField("excludeIPs", default=list, blank=True)
     net_id = models.BigIntegerField("netID", null=True, blank=True)
     private = models.BooleanField(null=True, blank=True)
     auto_nat_outgoing = models.BooleanField("autoNatOutgoing", null=True, blank=True)
@@ -240,7 +241,7 @@ class Subnet(CidrModel):
         if not isinstance(values, list):
             raise ValidationError({field: "must be a list of IP addresses"})
         canonical = [parse_member_address(field, str(text), network).text for text in values]
-        duplicates = sorted({text for text in canonical if canonical.count(text) > 1})
+        duplicates = sorted(text for text, count in Counter(canonical).items() if count > 1)
         if duplicates:
             raise ValidationError({field: f"listed more than once: {', '.join(duplicates)}"})
         setattr(self, field, canonical)

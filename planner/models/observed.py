@@ -5,7 +5,6 @@ from django.db import models
 from planner.addressing import parse_address
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH
-from planner.fields import OrjsonField
 from planner.models.base import address_key_field
 from planner.models.clusters import Cluster
 
@@ -83,7 +82,7 @@ class SyncRun(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    summary = OrjsonField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
 

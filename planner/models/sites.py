@@ -7,7 +7,6 @@ from django.db.models import Q
 from ipam.constants import VLAN_ID_MIN
 from planner.choices import PoolPurposeChoices, ReservationKindChoices
 from planner.constants import ADDRESS_KEY_LENGTH, ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH
-from planner.fields import OrjsonField
 from planner.models.base import (
     CidrModel,
     TimestampedModel,
@@ -15,7 +14,7 @@ from planner.models.base import (
     is_network_or_broadcast,
     parse_member_address,
 )
-from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet, first_overlapping
+from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet
 from planner.validators import validate_k8s_name, validate_labels, validate_vlan_id
 
 
@@ -63,7 +62,7 @@ class AddressSpaceModel(CidrModel):
             others = model.objects.all()
             if isinstance(self, model) and self.pk:
                 others = others.exclude(pk=self.pk)
-            other = first_overlapping(others, self.family, self.first_key, self.last_key)
+            other = others.first_overlapping(self.family, self.first_key, self.last_key)
             if other is not None:
                 raise ValidationError(
                     {
@@ -171,7 +170,7 @@ class Node(TimestampedModel):
         null=True,
         blank=True,
     )
-    labels = OrjsonField(default=dict, blank=True, validators=[validate_labels])
+    labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
 
     class Meta:
         # By segment id, then address: the unique index's order. Ordered by "segment", every

@@ -22,7 +22,7 @@ from planner.choices import (
     ReservationKindChoices,
 )
 from planner.models import AddressPool, Network, NodeSegment, Subnet
-from planner.querysets import WINDOW_FIELDS, first_overlapping
+from planner.querysets import WINDOW_FIELDS
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import (
     claim_first_fit,
@@ -112,12 +112,11 @@ def _explicit_window(segment: NodeSegment, start: str, end: str) -> tuple[int, i
     first, last = bounds
     if last < first:
         raise PlannerRejected(f"end {end} is before start {start}", field="end")
-    clash = first_overlapping(
-        Subnet.objects.select_related("cluster"),
+    clash = Subnet.objects.select_related("cluster").first_overlapping(
         segment.family,
         address_key(segment.family, first),
         address_key(segment.family, last),
-        *WINDOW_FIELDS,
+        WINDOW_FIELDS,
     )
     if clash is not None:
         raise PlanConflictError(
@@ -203,7 +202,7 @@ def carve_segment(
         net_id=segment.vlan_id,
         description=description,
     )
-    return save_new_subnet(subnet, placed=True)
+    return save_new_subnet(subnet)
 
 
 # -- pools -------------------------------------------------------------------------------------
@@ -262,4 +261,4 @@ def carve_pool(
         ),
         description=description,
     )
-    return save_new_subnet(subnet, placed=True, alone=True)
+    return save_new_subnet(subnet)

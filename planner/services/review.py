@@ -20,7 +20,7 @@ from ipam.planner_checks import ERROR, Finding, check_network, check_subnet
 from planner.models import Network, Subnet
 from planner.querysets import cidrs_reaching
 from planner.services.errors import HybridnetDenied, PlannerRejected
-from planner.services.specs import NO_SUBNETS, network_spec, planned_state, subnet_spec
+from planner.services.specs import network_spec, planned_state, subnet_spec
 
 
 def _enforce(decision: Decision, findings: list[Finding], kind: str) -> list[Finding]:
@@ -56,28 +56,19 @@ def _overlapping_spans(subnets: list[Subnet]) -> Q:
     )
 
 
-def states_for_new_subnets(
-    subnets: list[Subnet], *, names: bool = True, nesting: bool = True, placed: bool = False
-) -> dict[int, ClusterState]:
+def states_for_new_subnets(subnets: list[Subnet]) -> dict[int, ClusterState]:
     """Per cluster id, the planned state new `subnets` are reviewed against. Subnet create
     rules read only the new one's own Network and the Subnets whose CIDR nests with the new
     one's (SPEC 4.4, S-2..S-13): each state holds the Networks its new ones name, as read
-    with them, and only the Subnets that overlap the span they cover, however many the
-    cluster has (unless the caller knows there are none: `nesting`); and those that already
-    hold one of the new names (`stored_names`), unless the caller checks names otherwise.
-
-    `placed`: one new Subnet whose window was chosen from the free space (a carve), so no
-    stored window overlaps it and S-13 (and the planner's WINDOW_OVERLAP) cannot deny it.
-    Of the Subnets it nests with, those of its own CIDR and Network can then deny nothing
-    (S-11 needs another CIDR, S-12 another Network): they are not read, so a carve does not
-    read every slice its cluster has in the segment."""
+    with them, the Subnets that could deny them (_could_deny), and those that already hold
+    one of the new names, however many Subnets the cluster has."""
     by_cluster: dict[int, list[Subnet]] = {}
     for subnet in subnets:
         by_cluster.setdefault(subnet.cluster_id, []).append(subnet)
     return {
         cluster_id: planned_state(
             mine[0].cluster,
-            subnets_where=_stored_to_read(mine, names=names, nesting=nesting, placed=placed),
+            subnets_where=_could_deny(mine) | Q(name__in={subnet.name for subnet in mine}),
             networks={subnet.network_id: subnet.network for subnet in mine}.values(),
             **SUBNET_REVIEW_STATE,
         )
@@ -85,19 +76,22 @@ def states_for_new_subnets(
     }
 
 
-def _stored_to_read(subnets: list[Subnet], *, names: bool, nesting: bool, placed: bool) -> Q:
-    wanted = []
-    if nesting:
-        nested = _overlapping_spans(subnets)
-        if placed:
-            if len(subnets) != 1:
-                raise ValueError("placed: one new Subnet, whose window was chosen free")
-            (subnet,) = subnets
-            nested &= ~Q(cidr=subnet.cidr, network_id=subnet.network_id)
-        wanted.append(nested)
-    if names:
-        wanted.append(Q(name__in={subnet.name for subnet in subnets}))
-    return reduce(operator.or_, wanted) if wanted else NO_SUBNETS
+def _could_deny(subnets: list[Subnet]) -> Q:
+    """The stored Subnets whose CIDR nests with the new ones' (_overlapping_spans). When the
+    new ones share one CIDR and Network (a carve, or slices of one segment for one Network),
+    the stored Subnets of that same CIDR and Network can only deny them by S-13, window
+    overlap: of those only the ones whose window reaches into the span of the new windows
+    are read, so a carve does not read every slice its cluster has in the segment."""
+    nested = _overlapping_spans(subnets)
+    shared = {(subnet.cidr, subnet.network_id) for subnet in subnets}
+    if len(shared) != 1:
+        return nested
+    ((cidr, network_id),) = shared
+    same_source = Q(cidr=cidr, network_id=network_id)
+    lo = min(subnet.window_first_key for subnet in subnets)
+    hi = max(subnet.window_last_key for subnet in subnets)
+    reaching = Subnet.objects.windows_overlapping(subnets[0].family, lo, hi)
+    return nested & (~same_source | Q(pk__in=reaching.values("pk")))
 
 
 def stored_names(states: dict[int, ClusterState]) -> set[tuple[int, str]]:

@@ -1,7 +1,7 @@
 """What is taken and what is free in a node segment or an address pool.
 
-Taken ranges are read from the database in address order, in chunks that grow as the
-search goes on, and searched lazily (`ipam.intervals.gaps`): a carve stops reading at the
+Taken ranges are read from the database in address order, a batch at a time, and searched
+lazily (`ipam.intervals.gaps`): a carve stops reading at the
 first gap that fits, so it costs what lies before that gap, not the size of the space. It
 starts at the space's hint (`free_from_key`, below which everything is taken), so what lies
 before the gap is only what was freed since, not every subnet carved from the bottom. Only
@@ -11,29 +11,22 @@ the small sets (node IPs, reservations, the gateway) are read whole.
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from itertools import chain, islice
 
-from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 
 from ipam.addresses import int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
 from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
-from planner import querysets
 from planner.addressing import address_key, containing_cidr_keys, key_value, parse_address
 from planner.choices import ReservationKindChoices
-from planner.compiled import CompiledQuery, one_by_pk
 from planner.models import AddressPool, Node, NodeSegment, Reservation, Subnet
 from planner.querysets import (
     CIDR_FIELDS,
+    LISTED_NODES,
+    LISTED_RESERVATIONS,
     WINDOW_FIELDS,
     cidrs_reaching,
-    combines_sliced_reads,
-    head_of_ranges,
-    head_of_ranges_apart,
-    highest_below,
-    ranges_in_order,
     triggers_keep_spaces,
 )
 
@@ -76,10 +69,6 @@ def largest_free(taken: Iterator[Interval], lo: int, hi: int) -> Interval | None
     return IntervalSet.from_sorted(gaps(taken, lo, hi)).largest()
 
 
-def _prefetched(parent: NodeSegment | AddressPool, relation: str) -> bool:
-    return relation in getattr(parent, "_prefetched_objects_cache", {})
-
-
 # Where `reservations` keeps, on a segment or pool it read them for, the ranges of each kind.
 RESERVED_RANGES_ATTRIBUTE = "_reserved_ranges"
 
@@ -88,8 +77,9 @@ def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
     """The parent's reservations of `kind`: from what a list prefetched, else from one query
     for every kind, whose ranges the parent keeps (a carve asks for two kinds, some twice;
     the prefetch machinery would cost it more than the query)."""
-    if _prefetched(parent, "reservations"):
-        rows = [row for row in parent.reservations.all() if row.kind == kind]
+    listed = getattr(parent, LISTED_RESERVATIONS, None)
+    if listed is not None:
+        rows = [row for row in listed if row.kind == kind]
         return instance_ranges(rows, "start_key", "end_key")
     kept = getattr(parent, RESERVED_RANGES_ATTRIBUTE, None)
     if kept is None:
@@ -106,43 +96,26 @@ def reservations(parent: NodeSegment | AddressPool, kind: str) -> IntervalSet:
 HAS_RESERVATIONS = "has_reservations"
 
 
-def _locked_space(model: type[NodeSegment | AddressPool], pk: int) -> QuerySet:
-    # The Reservation foreign key behind the space's `reservations`.
-    space_field = model.reservations.field.name
-    any_reservation = Exists(Reservation.objects.filter(**{space_field: OuterRef("pk")}))
-    return (
-        model.objects.select_for_update()
-        .annotate(**{HAS_RESERVATIONS: any_reservation})
-        .filter(pk=pk)
-    )
-
-
-# Read on every carve: compiled once per model.
-LOCKED_SPACES = {
-    model: CompiledQuery(partial(_locked_space, model)) for model in (NodeSegment, AddressPool)
-}
-
-
 def locked(model: type[NodeSegment | AddressPool], pk: int) -> NodeSegment | AddressPool:
     """The space `pk`, read again and locked until the transaction ends. Whether it has
     reservations is read in the same statement: one without any (most pools) needs no
     second read for them. Raises the model's DoesNotExist if it is gone."""
-    space = one_by_pk(LOCKED_SPACES[model], model, pk)
+    space_field = model.reservations.field.name
+    any_reservation = Exists(Reservation.objects.filter(**{space_field: OuterRef("pk")}))
+    space = (
+        model.objects.select_for_update().annotate(**{HAS_RESERVATIONS: any_reservation}).get(pk=pk)
+    )
     if not getattr(space, HAS_RESERVATIONS):
         setattr(space, RESERVED_RANGES_ATTRIBUTE, {})
     return space
 
 
-# A segment's node IPs, as keys: read on every slice carve, so compiled.
-NODE_KEYS = CompiledQuery(
-    lambda segment_id: Node.objects.filter(segment_id=segment_id).values_list("ip_key")
-)
 # Where `keep_node_addresses` keeps, on a segment being carved, its node IPs.
 NODE_ADDRESSES_ATTRIBUTE = "_node_addresses"
 
 
 def _read_node_addresses(segment: NodeSegment) -> IntervalSet:
-    return addresses_as_ranges(key for (key,) in NODE_KEYS.rows(segment.pk))
+    return addresses_as_ranges(segment.nodes.values_list("ip_key", flat=True))
 
 
 def keep_node_addresses(segment: NodeSegment) -> None:
@@ -154,8 +127,9 @@ def keep_node_addresses(segment: NodeSegment) -> None:
 def node_addresses(segment: NodeSegment) -> IntervalSet:
     """The segment's node IPs: from what a list prefetched or a carve kept, else one
     key-only query."""
-    if _prefetched(segment, "nodes"):
-        return addresses_as_ranges(node.ip_key for node in segment.nodes.all())
+    listed = getattr(segment, LISTED_NODES, None)
+    if listed is not None:
+        return addresses_as_ranges(node.ip_key for node in listed)
     kept = getattr(segment, NODE_ADDRESSES_ATTRIBUTE, None)
     return _read_node_addresses(segment) if kept is None else kept
 
@@ -209,56 +183,34 @@ def segment_fixed(segment: NodeSegment) -> IntervalSet:
     return segment_excluded(segment).union(segment_gateway(segment))
 
 
-def _window_reaching(family: int, floor_key: bytes) -> QuerySet:
-    # Windows never overlap one another: only the one starting highest below can reach in.
-    return highest_below(Subnet.objects.filter(family=family), WINDOW_FIELDS[0], floor_key)
+def _windows_from(family: int, floor_key: bytes, last_key: bytes) -> Iterator[Interval]:
+    """Subnets' windows in address order from `floor_key` on: windows never overlap one
+    another, so only the one starting highest below can reach in."""
+    windows = Subnet.objects.filter(family=family)
+    below = windows.reaching_into(WINDOW_FIELDS, floor_key)
+    if below is not None:
+        yield key_value(below.window_first_key), key_value(below.window_last_key)
+    yield from windows.ranges_in_order(WINDOW_FIELDS, floor_key, last_key)
 
 
-def _cidrs_reaching(family: int, floor_key: bytes, starts: list[bytes]) -> QuerySet:
-    reaching = cidrs_reaching(family, floor_key, starts)
-    return Subnet.objects.filter(reaching, first_key__lt=floor_key).order_by()
-
-
-class SubnetRanges:
-    """Subnets' ranges (windows or CIDRs) in address order from a floor on, after the few
-    starting below that reach it (`below(family, floor_key, *keys)` finds those). What a
-    search reads first, it reads in one compiled statement where the database combines
-    sliced reads: a carve composes no query for it."""
-
-    def __init__(self, fields: tuple[str, str], below: Callable[..., QuerySet]):
-        self.fields = fields
-        self.below = below
-        self.head = CompiledQuery(self._head)
-
-    def _head(
-        self, family: int, floor_key: bytes, last_key: bytes, *keys: list[bytes], size: int
-    ) -> QuerySet:
-        rows = Subnet.objects.filter(family=family)
-        below = self.below(family, floor_key, *keys)
-        return head_of_ranges(rows, *self.fields, floor_key, last_key, below, size)
-
-    def from_floor(
-        self, family: int, floor_key: bytes, last_key: bytes, *keys: list[bytes]
-    ) -> Iterator[Interval]:
-        rows = Subnet.objects.filter(family=family)
-        size = querysets.FIRST_CHUNK_ROWS
-        if combines_sliced_reads():
-            head = self.head.rows(family, floor_key, last_key, *keys, size=size)
-        else:
-            below = self.below(family, floor_key, *keys)
-            head = head_of_ranges_apart(rows, *self.fields, floor_key, last_key, below, size)
-        yield from ranges_in_order(rows, *self.fields, floor_key, last_key, head=head)
-
-
-WINDOWS = SubnetRanges(WINDOW_FIELDS, _window_reaching)
-CIDRS = SubnetRanges(CIDR_FIELDS, _cidrs_reaching)
+def _cidrs_from(family: int, floor: int, last_key: bytes) -> Iterator[Interval]:
+    """Subnets' CIDRs in address order from `floor` on, after those starting below that
+    reach it: a CIDR is aligned, so one of the few blocks containing `floor`."""
+    floor_key = address_key(family, floor)
+    starts = containing_cidr_keys(family, floor)
+    reaching = Subnet.objects.filter(cidrs_reaching(family, floor_key, starts))
+    for first, last in sorted(reaching.values_list(*CIDR_FIELDS)):
+        yield key_value(first), key_value(last)
+    yield from Subnet.objects.filter(family=family).ranges_in_order(
+        CIDR_FIELDS, floor_key, last_key
+    )
 
 
 def segment_taken(segment: NodeSegment, floor: int | None = None) -> Iterator[Interval]:
     """Slices, node IPs, infrastructure reservations and the gateway, in address order: the
     slices from `floor` on (a search from there reads nothing below it), by default all."""
     floor_key = segment.first_key if floor is None else address_key(segment.family, floor)
-    slices = WINDOWS.from_floor(segment.family, floor_key, segment.last_key)
+    slices = _windows_from(segment.family, floor_key, segment.last_key)
     return heapq.merge(slices, segment_fixed(segment))
 
 
@@ -280,9 +232,7 @@ def pool_taken(pool: AddressPool, floor: int | None = None) -> Iterator[Interval
     (a search from there reads nothing below it), by default all."""
     floor = key_value(pool.first_key) if floor is None else floor
     infrastructure = reservations(pool, ReservationKindChoices.INFRASTRUCTURE)
-    starts = containing_cidr_keys(pool.family, floor)
-    floor_key = address_key(pool.family, floor)
-    blocks = CIDRS.from_floor(pool.family, floor_key, pool.last_key, starts)
+    blocks = _cidrs_from(pool.family, floor, pool.last_key)
     return heapq.merge(blocks, infrastructure)
 
 
@@ -331,7 +281,4 @@ def claim_first_fit(
 
 
 def _raise_hint(space: NodeSegment | AddressPool, key: bytes) -> None:
-    # One statement per carve, written out: the ORM would spend longer composing it.
-    table = connection.ops.quote_name(type(space)._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET free_from_key = %s WHERE id = %s", [key, space.pk])
+    type(space).objects.filter(pk=space.pk).update(free_from_key=key)

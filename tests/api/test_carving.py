@@ -1,14 +1,10 @@
-"""Carving through the API: segment slices and pool blocks, free space, and parallel carves."""
+"""Carving through the API: segment slices and pool blocks, and free space (parallel carves:
+tests/test_parallel_carving.py)."""
 
-import itertools
-from concurrent.futures import ThreadPoolExecutor
-
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient, APITransactionTestCase
 
 from planner.api.constants import API_NAMESPACE, FREE_INTERVALS_MAX_LIMIT
 from planner.choices import NetworkTypeChoices
@@ -243,54 +239,3 @@ class PoolCarveAPITest(APIViewTestCase):
         response = self.client.get(reverse(f"{API_NAMESPACE}:addresspool-list"), {"family": 6})
         usage = response.data["results"][0]["utilization"]
         self.assertEqual((usage["size"], usage["planned"]), (2**80, 2**16))
-
-
-class ParallelCarveAPITest(APITransactionTestCase):
-    """Carves fired at one segment from parallel clients, each committing: never an overlap."""
-
-    CLIENTS = 8
-    CARVES_PER_CLIENT = 3
-    SLICE_SIZE = 10
-
-    def setUp(self) -> None:
-        user = User.objects.create_superuser("carver")
-        self.token = Token.objects.create(user=user).key
-        self.segment = make_segment()
-        self.networks = [
-            make_network(make_cluster(f"cluster-{index}"), "underlay-1", net_id=0)
-            for index in range(self.CLIENTS)
-        ]
-
-    def carve_in_a_thread(self, index: int) -> list[int]:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {self.token}")
-        url = action_url(NodeSegment, "carve", self.segment.pk)
-        try:
-            return [
-                client.post(
-                    url,
-                    {
-                        "network": self.networks[index].pk,
-                        "name": f"slice-{n}",
-                        "size": self.SLICE_SIZE,
-                    },
-                ).status_code
-                for n in range(self.CARVES_PER_CLIENT)
-            ]
-        finally:
-            connection.close()
-
-    def test_parallel_carves_never_overlap(self) -> None:
-        with ThreadPoolExecutor(self.CLIENTS) as pool:
-            statuses = [
-                code
-                for codes in pool.map(self.carve_in_a_thread, range(self.CLIENTS))
-                for code in codes
-            ]
-        self.assertEqual(statuses, [201] * self.CLIENTS * self.CARVES_PER_CLIENT)
-        windows = sorted(
-            (subnet.window_first_key, subnet.window_last_key) for subnet in Subnet.objects.all()
-        )
-        self.assertEqual(len(windows), self.CLIENTS * self.CARVES_PER_CLIENT)
-        for (_, last), (first, _) in itertools.pairwise(windows):
-            self.assertLess(last, first)

@@ -17,14 +17,13 @@ from planner.services.errors import (
     SubnetInUseError,
 )
 from planner.services.space import pool_free, segment_free
-from planner.services.subnets import delete_subnet, save_new_subnet, update_subnet
+from planner.services.subnets import delete_subnet, update_subnet
 from tests.planner.factories import (
     make_cluster,
     make_network,
     make_node,
     make_pool,
     make_segment,
-    slice_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -394,18 +393,3 @@ def test_the_database_backstop_holds_for_ipv6_and_keeps_the_families_apart():
         with clash, transaction.atomic():
             rogue(overlays[2], cidr)
     assert Subnet.objects.count() == 2
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the backstop is PostgreSQL's")
-def test_a_placed_window_is_not_checked_again_but_the_database_still_refuses_a_clash(
-    segment, underlay
-):
-    """A carve picks its window from the free space under the segment's lock, so saving it
-    skips the stored-window check; a window wrongly said to be placed still fails cleanly."""
-    carve_segment(segment, network=underlay["prod-a"], name="a", size=20)
-    clash = slice_of(segment, underlay["prod-b"], "clash", "192.168.56.20", "192.168.56.30")
-    with pytest.raises(PlanConflictError, match="concurrent change"), transaction.atomic():
-        save_new_subnet(clash, placed=True)
-    with pytest.raises(ValidationError, match="overlaps"):
-        save_new_subnet(clash)
-    assert Subnet.objects.filter(name="clash").count() == 0

@@ -93,10 +93,10 @@ def test_a_bulk_create_reads_the_cluster_once_not_per_subnet():
     assert Subnet.objects.count() == 45
 
 
-def test_a_placed_slice_is_reviewed_without_its_own_networks_slices_of_its_cidr():
-    """A carve chose the window free: slices of the same CIDR and Network cannot deny it
-    (no window overlaps), so the review does not read them, however many there are; a
-    Subnet of another Network or another nesting CIDR still denies it."""
+def test_a_slice_is_reviewed_without_its_own_networks_slices_elsewhere_in_its_cidr():
+    """Slices of the same CIDR and Network can only deny a new slice by S-13, an overlapping
+    window: the review reads only those whose window reaches the new one, however many
+    there are; a Subnet of another Network or another nesting CIDR still denies it."""
     cluster = make_cluster()
     first = make_network(cluster, "underlay-1", net_id=0)
     second = make_network(cluster, "underlay-2", net_id=0)
@@ -105,10 +105,12 @@ def test_a_placed_slice_is_reviewed_without_its_own_networks_slices_of_its_cidr(
         save_new_subnet(slice_of(first, f"a{index}", f"10.0.0.{low}", f"10.0.0.{low + 5}"))
     new = slice_of(first, "new", "10.0.0.100", "10.0.0.110")
     new.full_clean(exclude=["network"], validate_unique=False)
-    (state,) = states_for_new_subnets([new], names=False, placed=True).values()
+    (state,) = states_for_new_subnets([new]).values()
     assert list(state.subnets) == []
-    (state,) = states_for_new_subnets([new], names=False).values()
-    assert sorted(state.subnets) == ["a0", "a1", "a2"]
+    reaching = slice_of(first, "reaching", "10.0.0.14", "10.0.0.19")
+    reaching.full_clean(exclude=["network"], validate_unique=False)
+    (state,) = states_for_new_subnets([reaching]).values()
+    assert sorted(state.subnets) == ["a0"]
 
     # Stored as another writer might have left them (the review would deny either now).
     for denier in (
@@ -117,10 +119,10 @@ def test_a_placed_slice_is_reviewed_without_its_own_networks_slices_of_its_cidr(
     ):
         denier.full_clean(exclude=["network"], validate_unique=False)
         denier.save()
-    (state,) = states_for_new_subnets([new], names=False, placed=True).values()
+    (state,) = states_for_new_subnets([new]).values()
     assert sorted(state.subnets) == ["inner", "other"]
     with pytest.raises(HybridnetDenied) as error:
-        save_new_subnet(new, placed=True)
+        save_new_subnet(new)
     assert (error.value.rule, error.value.hybridnet_message) == (
         "S-11",
         "different but overlapped CIDR with existing subnet inner, this is not suppored yet",

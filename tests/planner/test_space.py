@@ -1,4 +1,4 @@
-"""Free space read in address order: every row counted once across chunk boundaries, rows
+"""Free space read in address order: every row counted once across batch boundaries, rows
 reaching in from below the space counted, and reading stops at the first fit."""
 
 from ipaddress import IPv4Address, ip_address
@@ -26,17 +26,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tiny_chunks(monkeypatch):
-    """Chunks of 2, 4, 4, ... rows, so a handful of rows crosses several boundaries."""
-    monkeypatch.setattr(querysets, "FIRST_CHUNK_ROWS", 2)
-    monkeypatch.setattr(querysets, "LARGEST_CHUNK_ROWS", 4)
+def tiny_batches(monkeypatch):
+    """Batches of 2 rows, so a handful of rows crosses several boundaries."""
+    monkeypatch.setattr(querysets, "RANGE_BATCH_ROWS", 2)
 
 
 def overlay(cluster_name: str):
     return make_network(make_cluster(cluster_name), "init", NetworkTypeChoices.OVERLAY)
 
 
-def test_rows_sharing_a_first_address_are_each_read_once_across_chunks(tiny_chunks):
+def test_rows_sharing_a_first_address_are_each_read_once_across_batches(tiny_batches):
     # Seven subnets of one CIDR with disjoint windows, from seven clusters: their CIDR
     # ranges all start at the same key, and the keyset must still step past each once.
     pool = make_pool("10.0.0.0/16")
@@ -51,9 +50,7 @@ def test_rows_sharing_a_first_address_are_each_read_once_across_chunks(tiny_chun
         )
     make_subnet(overlay("c7"), "s7", "10.0.2.0/24")
     ranges = list(
-        querysets.ranges_in_order(
-            Subnet.objects.all(), "first_key", "last_key", pool.first_key, pool.last_key
-        )
+        Subnet.objects.all().ranges_in_order(querysets.CIDR_FIELDS, pool.first_key, pool.last_key)
     )
     assert len(ranges) == 8
     assert ranges == sorted(ranges)
@@ -61,7 +58,7 @@ def test_rows_sharing_a_first_address_are_each_read_once_across_chunks(tiny_chun
     assert free == [("10.0.1.0", "10.0.1.255"), ("10.0.3.0", "10.0.255.255")]
 
 
-def test_many_blocks_across_chunks_leave_exactly_the_gaps(tiny_chunks):
+def test_many_blocks_across_batches_leave_exactly_the_gaps(tiny_batches):
     pool = make_pool("10.1.0.0/24")
     network = overlay("c0")
     for index in range(0, 16, 2):  # every other /28
@@ -93,26 +90,23 @@ def test_a_window_starting_below_the_segment_is_taken_where_it_reaches_in(monkey
     ]
 
 
-def test_the_search_reads_only_the_chunks_before_the_fit(tiny_chunks):
+def test_the_search_reads_only_the_batches_before_the_fit(tiny_batches):
     pool = make_pool("10.2.0.0/24")
     network = overlay("c0")
     for index in range(0, 16, 2):
         make_subnet(network, f"b{index}", f"10.2.0.{index * 16}/28")
     with CaptureQueriesContext(connection) as queries:
         taken = pool_taken(pool)
-        next(taken), next(taken)  # the first chunk (2 rows) answers both
+        next(taken), next(taken)  # the first batch (2 rows) answers both
     reads = [query for query in queries.captured_queries if "planner_subnet" in query["sql"]]
-    # The supernets below the pool with the first chunk, in one statement: not the 8 blocks.
-    assert len(reads) == 1
-    assert "UNION ALL" in reads[0]["sql"] and "LIMIT 2" in reads[0]["sql"]
+    # The supernets below the pool, then the first batch: not the 8 blocks.
+    assert len(reads) == 2
+    assert "LIMIT 2" in reads[1]["sql"]
 
 
-@pytest.mark.parametrize("combined", [True, False], ids=["one statement", "two statements"])
-def test_supernets_reaching_the_search_come_first_once(tiny_chunks, monkeypatch, combined):
+def test_supernets_reaching_the_search_come_first_once(tiny_batches):
     # Supernets from below the pool reach into it (one of them starting where the search
-    # starts): each is read once, before the blocks inside, whether the database reads them
-    # with the first chunk or apart (SQLite cannot).
-    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", combined)
+    # starts): each is read once, before the blocks inside.
     pool = make_pool("10.4.0.0/24")
     make_subnet(overlay("c0"), "wide", "10.4.0.0/23", start="10.4.0.1", end="10.4.0.3")
     make_subnet(overlay("c1"), "below", "10.0.0.0/13", start="10.0.0.1", end="10.0.0.9")

@@ -9,21 +9,16 @@ from rest_framework import serializers
 from ipam.errors import ReviewInputError
 from ipam.review import load_objects
 from planner.api.constants import FREE_INTERVALS_DEFAULT_LIMIT, FREE_INTERVALS_MAX_LIMIT
-from planner.api.serializers.base import CompiledPrimaryKeyRelatedField, FieldPrototypesMixin
-from planner.compiled import CompiledQuery
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH
 from planner.models import Network
 from planner.validators import validate_k8s_name
 
-# A carve's network, with the cluster its review reads: read on every carve, so compiled.
-CARVE_NETWORKS = Network.objects.select_related("cluster")
-CARVE_NETWORK = CompiledQuery(lambda pk: CARVE_NETWORKS.filter(pk=pk))
 
-
-class CarveSerializer(FieldPrototypesMixin, serializers.Serializer):
+class CarveSerializer(serializers.Serializer):
     """What every carve asks for: the Network the new Subnet belongs to, and its name."""
 
-    network = CompiledPrimaryKeyRelatedField(queryset=CARVE_NETWORKS, read=CARVE_NETWORK)
+    # With the cluster, which the carve's review reads.
+    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.select_related("cluster"))
     name = serializers.CharField(max_length=K8S_NAME_MAX_LENGTH, validators=[validate_k8s_name])
     description = serializers.CharField(required=False, allow_blank=True)
 
