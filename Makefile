@@ -25,9 +25,13 @@ run: venv
 kube-apiserver:
 	HYBRIDPLAN_K8S_CACHE=$(HYBRIDPLAN_K8S_CACHE) scripts/build-kube-apiserver.sh
 
-test: venv kube-apiserver
+# The checks run first, and a failing one stops the run before the suite.
+test: venv lint kube-apiserver
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	KUBE_APISERVER_BIN=$(KUBE_APISERVER_BIN) $(PY) -m pytest
 
+# Lint, formatting, and the layering contracts in pyproject.toml [tool.importlinter].
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports

@@ -67,7 +67,8 @@ def ipv6_subnets(count: int) -> tuple[IntervalSet, int, int]:
     pool = parse_cidr("fd00::/48")
     size = 1 << 64
     taken = IntervalSet.from_sorted(
-        (pool.first + 2 * i * size, pool.first + (2 * i + 1) * size - 1) for i in range(count))
+        (pool.first + 2 * i * size, pool.first + (2 * i + 1) * size - 1) for i in range(count)
+    )
     return taken, pool.first, pool.last
 
 
@@ -78,28 +79,46 @@ def small_pool(family: int, slices: int) -> tuple[IntervalSet, int, int]:
     else:
         pool, unit = parse_cidr("fd01::/48"), 1 << 64
     taken = IntervalSet.from_sorted(
-        (pool.first + 2 * i * unit, pool.first + (2 * i + 1) * unit - 1) for i in range(slices))
+        (pool.first + 2 * i * unit, pool.first + (2 * i + 1) * unit - 1) for i in range(slices)
+    )
     return taken, pool.first, pool.last
 
 
 def usage_data(subnet_count: int, per_subnet: int):
-    network = NetworkSpec(name="net", type="Underlay", mode="VLAN", net_id=0,
-                          node_selector={"rack": "a"})
+    network = NetworkSpec(
+        name="net", type="Underlay", mode="VLAN", net_id=0, node_selector={"rack": "a"}
+    )
     subnets, instances = [], []
     for index in range(subnet_count):
         first = parse_cidr("10.0.0.0/8").first + 256 * index
         name = f"s{index}"
-        subnets.append(SubnetSpec(name=name, network="net", range=AddressRange(
-            version="4", cidr=f"{int_to_text(first, IPV4)}/24",
-            gateway=int_to_text(first + 1, IPV4), reserved_ips=(int_to_text(first + 9, IPV4),),
-            exclude_ips=(int_to_text(first + 10, IPV4),))))
+        subnets.append(
+            SubnetSpec(
+                name=name,
+                network="net",
+                range=AddressRange(
+                    version="4",
+                    cidr=f"{int_to_text(first, IPV4)}/24",
+                    gateway=int_to_text(first + 1, IPV4),
+                    reserved_ips=(int_to_text(first + 9, IPV4),),
+                    exclude_ips=(int_to_text(first + 10, IPV4),),
+                ),
+            )
+        )
         for offset in range(per_subnet):
             address = int_to_text(first + 2 + offset, IPV4)
-            instances.append(IPInstanceSpec(
-                name=address.replace(".", "-"), namespace="default", network="net",
-                subnet=name, ip=f"{address}/24", version="4",
-                node_name="" if offset % 10 == 0 else "n1",
-                labels={LABEL_SUBNET: name, LABEL_NETWORK: "net", LABEL_NODE: "n1"}))
+            instances.append(
+                IPInstanceSpec(
+                    name=address.replace(".", "-"),
+                    namespace="default",
+                    network="net",
+                    subnet=name,
+                    ip=f"{address}/24",
+                    version="4",
+                    node_name="" if offset % 10 == 0 else "n1",
+                    labels={LABEL_SUBNET: name, LABEL_NETWORK: "net", LABEL_NODE: "n1"},
+                )
+            )
     return network, subnets, instances
 
 
@@ -108,8 +127,12 @@ def _network(name: str, **spec) -> dict:
 
 
 def _subnet(name: str, network: str, cidr: str, **rng) -> dict:
-    return {"apiVersion": API, "kind": "Subnet", "metadata": {"name": name},
-            "spec": {"network": network, "range": {"version": "4", "cidr": cidr, **rng}}}
+    return {
+        "apiVersion": API,
+        "kind": "Subnet",
+        "metadata": {"name": name},
+        "spec": {"network": network, "range": {"version": "4", "cidr": cidr, **rng}},
+    }
 
 
 def review_data(state_size: int, manifest_size: int) -> tuple[list[dict], list[dict]]:
@@ -118,28 +141,54 @@ def review_data(state_size: int, manifest_size: int) -> tuple[list[dict], list[d
     networks = max(1, state_size // 1000)
     state: list[dict] = [_network("init", type="Overlay", mode="VXLAN", netID=4)]
     for n in range(networks):
-        state.append(_network(f"u{n}", type="Underlay", mode="VLAN", netID=n,
-                              nodeSelector={"rack": f"r{n}"}))
+        state.append(
+            _network(f"u{n}", type="Underlay", mode="VLAN", netID=n, nodeSelector={"rack": f"r{n}"})
+        )
     nodes = max(1, state_size // 40)
-    state += [{"apiVersion": "v1", "kind": "Node",
-               "metadata": {"name": f"node{i}", "labels": {"rack": f"r{i % networks}"}}}
-              for i in range(nodes)]
+    state += [
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": f"node{i}", "labels": {"rack": f"r{i % networks}"}},
+        }
+        for i in range(nodes)
+    ]
     subnets = state_size // 5
     for i in range(subnets):
         net = _prefix(i)
-        state.append(_subnet(f"s{i}", f"u{i % networks}", f"{net}.0/24", gateway=f"{net}.1",
-                             start=f"{net}.2", end=f"{net}.127"))
+        state.append(
+            _subnet(
+                f"s{i}",
+                f"u{i % networks}",
+                f"{net}.0/24",
+                gateway=f"{net}.1",
+                start=f"{net}.2",
+                end=f"{net}.127",
+            )
+        )
     while len(state) < state_size:
         i = len(state) % subnets
-        where = {LABEL_SUBNET: f"s{i}", LABEL_NETWORK: f"u{i % networks}",
-                 LABEL_NODE: f"node{i % nodes}"}
-        state.append({"apiVersion": API, "kind": "IPInstance",
-                      "metadata": {"name": f"ip{len(state)}", "namespace": "default",
-                                   "labels": where},
-                      "spec": {"network": where[LABEL_NETWORK], "subnet": where[LABEL_SUBNET],
-                               "address": {"ip": f"{_prefix(i)}.{2 + len(state) // subnets}/24",
-                                           "version": "4"},
-                               "binding": {"nodeName": where[LABEL_NODE]}}})
+        where = {
+            LABEL_SUBNET: f"s{i}",
+            LABEL_NETWORK: f"u{i % networks}",
+            LABEL_NODE: f"node{i % nodes}",
+        }
+        state.append(
+            {
+                "apiVersion": API,
+                "kind": "IPInstance",
+                "metadata": {"name": f"ip{len(state)}", "namespace": "default", "labels": where},
+                "spec": {
+                    "network": where[LABEL_NETWORK],
+                    "subnet": where[LABEL_SUBNET],
+                    "address": {
+                        "ip": f"{_prefix(i)}.{2 + len(state) // subnets}/24",
+                        "version": "4",
+                    },
+                    "binding": {"nodeName": where[LABEL_NODE]},
+                },
+            }
+        )
     return state, [_manifest_item(j, subnets, networks) for j in range(manifest_size)]
 
 
@@ -153,14 +202,27 @@ def _manifest_item(j: int, subnets: int, networks: int) -> dict:
     i, network = j % subnets, f"u{j % subnets % networks}"
     net = _prefix(i)
     if j % 4 == 0:  # a second window in an existing CIDR: allowed
-        return _subnet(f"w{j}", network, f"{net}.0/24", gateway=f"{net}.1", start=f"{net}.128",
-                       end=f"{net}.254")
+        return _subnet(
+            f"w{j}",
+            network,
+            f"{net}.0/24",
+            gateway=f"{net}.1",
+            start=f"{net}.128",
+            end=f"{net}.254",
+        )
     if j % 4 == 1:  # a fresh CIDR: allowed
         fresh = _prefix(j).replace("10.", "11.", 1)
         return _subnet(f"n{j}", network, f"{fresh}.0/26", gateway=f"{fresh}.1")
     if j % 4 == 2:  # an update of reservedIPs: allowed
-        return _subnet(f"s{i}", network, f"{net}.0/24", gateway=f"{net}.1", start=f"{net}.2",
-                       end=f"{net}.127", reservedIPs=[f"{net}.100"])
+        return _subnet(
+            f"s{i}",
+            network,
+            f"{net}.0/24",
+            gateway=f"{net}.1",
+            start=f"{net}.2",
+            end=f"{net}.127",
+            reservedIPs=[f"{net}.100"],
+        )
     # a /22 over four existing /24s: denied by S-11
     return _subnet(f"x{j}", network, f"10.{i // 256}.{i % 256 // 4 * 4}.0/22")
 
@@ -172,35 +234,51 @@ def _first_fit(taken: IntervalSet, lo: int, hi: int) -> Callable[[], object]:
     return lambda: first_fit_in(gaps(taken, lo, hi), 64)
 
 
-def _first_block(taken: IntervalSet, prefixlen: int, family: int, lo: int,
-                 hi: int) -> Callable[[], object]:
+def _first_block(
+    taken: IntervalSet, prefixlen: int, family: int, lo: int, hi: int
+) -> Callable[[], object]:
     block = 1 << (FAMILY_BITS[family] - prefixlen)
     return lambda: first_fit_in(gaps(taken, lo, hi), block, block)
 
 
 def rows():
     for count in (10_000, 1_000):
-        yield "first fit 64 addrs, IPv4 segment", f"{count:,} slices", _first_fit(
-            *ipv4_slices(count))
+        yield (
+            "first fit 64 addrs, IPv4 segment",
+            f"{count:,} slices",
+            _first_fit(*ipv4_slices(count)),
+        )
     yield "first fit 64 addrs in IPv4 /24", "4 slices", _first_fit(*small_pool(IPV4, 4))
     taken, lo, hi = small_pool(IPV6, 4)
     yield "first fit /64 in IPv6 /48", "4 slices", _first_block(taken, 64, IPV6, lo, hi)
     for count in (100_000, 10_000):
         taken, lo, hi = half_taken_blocks(count)
-        yield "first fit /26 in a /8 pool", f"{count:,} subnets", _first_block(
-            taken, 26, IPV4, lo, hi)
+        yield (
+            "first fit /26 in a /8 pool",
+            f"{count:,} subnets",
+            _first_block(taken, 26, IPV4, lo, hi),
+        )
     for count in (100_000, 10_000):
         taken, lo, hi = ipv6_subnets(count)
-        yield "free intervals (first 100), IPv6 /48", f"{count:,} subnets", (
-            lambda t=taken, a=lo, b=hi: list(islice(gaps(t, a, b), 100)))
+        yield (
+            "free intervals (first 100), IPv6 /48",
+            f"{count:,} subnets",
+            (lambda t=taken, a=lo, b=hi: list(islice(gaps(t, a, b), 100))),
+        )
     for subnets in (2_000, 200):
         network, subs, ips = usage_data(subnets, 100)
-        yield "network usage", f"{subnets:,} subnets/{len(ips):,} IPs", (
-            lambda n=network, s=subs, i=ips: network_usage(n, s, i))
+        yield (
+            "network usage",
+            f"{subnets:,} subnets/{len(ips):,} IPs",
+            (lambda n=network, s=subs, i=ips: network_usage(n, s, i)),
+        )
     for state_size, manifest_size in ((10_000, 1_000), (1_000, 100)):
         state, manifest = review_data(state_size, manifest_size)
-        yield "review manifest vs state", f"{manifest_size:,} vs {state_size:,} objects", (
-            lambda s=state, m=manifest: review(s, m))
+        yield (
+            "review manifest vs state",
+            f"{manifest_size:,} vs {state_size:,} objects",
+            (lambda s=state, m=manifest: review(s, m)),
+        )
 
 
 def main() -> None:

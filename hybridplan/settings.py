@@ -185,7 +185,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "planner.api.schema.PlannerAutoSchema",
     "EXCEPTION_HANDLER": "planner.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # Attempts at POST /api/auth/token/ per client address (planner/api/auth.py).
+    # Sign-in attempts per client address, at POST /api/auth/token/ and the admin sign-in
+    # alike (planner/throttling.py).
     "DEFAULT_THROTTLE_RATES": {"token": env_rate("HYBRIDPLAN_TOKEN_RATE", "10/minute")},
     # Proxies in front of the app whose X-Forwarded-For is trusted to name the client; with
     # none, a client could send a new X-Forwarded-For with each guess to escape the limit.

@@ -95,8 +95,11 @@ class SubnetWindow:
     @cached_property
     def reserved(self) -> frozenset[int]:
         """§5.1 rule 4: reserved IPs kept by IPAM (canonical text and allocatable)."""
-        return frozenset(v for v in _canonical_values(self.reserved_texts, self.cidr)
-                         if self.contains(self.family, v))
+        return frozenset(
+            v
+            for v in _canonical_values(self.reserved_texts, self.cidr)
+            if self.contains(self.family, v)
+        )
 
     @cached_property
     def total(self) -> int:
@@ -126,13 +129,20 @@ def canonicalize_range(rng: AddressRange) -> SubnetWindow:
     for label, text in (("gateway", rng.gateway), ("start", rng.start), ("end", rng.end)):
         parsed = try_parse_ip(text) if text else None
         if parsed is not None and not cidr.contains(*parsed):
-            raise CanonicalizeError(f"{label} {int_to_text(parsed[1], parsed[0])} not in CIDR "
-                                    f"{cidr.text}")
+            raise CanonicalizeError(
+                f"{label} {int_to_text(parsed[1], parsed[0])} not in CIDR {cidr.text}"
+            )
         bounds[label] = parsed[1] if parsed else None
     start = default_start(cidr) if bounds["start"] is None else bounds["start"]
     end = default_end(cidr) if bounds["end"] is None else bounds["end"]
-    return SubnetWindow(cidr, start, end, bounds["gateway"],
-                        _canonical_values(rng.exclude_ips, cidr), rng.reserved_ips)
+    return SubnetWindow(
+        cidr,
+        start,
+        end,
+        bounds["gateway"],
+        _canonical_values(rng.exclude_ips, cidr),
+        rng.reserved_ips,
+    )
 
 
 def try_canonicalize(subnet: SubnetSpec) -> SubnetWindow | None:

@@ -47,8 +47,12 @@ class Finding:
     field: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"level": self.level, "code": self.code, "message": self.message,
-                "field": self.field}
+        return {
+            "level": self.level,
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+        }
 
 
 # -- Networks --------------------------------------------------------------------------------
@@ -58,9 +62,13 @@ def _network_explicit_fields(network: NetworkSpec) -> Iterator[Finding]:
     # §12 and quirk 8: defaults make `mode: ""` -> `mode: VLAN` an illegal update later.
     for field, value in (("spec.type", network.type), ("spec.mode", network.mode)):
         if not value:
-            yield Finding(WARNING, "IMPLICIT_DEFAULT",
-                          f"{field} is not written; write it explicitly (changing it later, "
-                          f"even to the default, is rejected)", field)
+            yield Finding(
+                WARNING,
+                "IMPLICIT_DEFAULT",
+                f"{field} is not written; write it explicitly (changing it later, "
+                f"even to the default, is rejected)",
+                field,
+            )
 
 
 def _network_net_id(network: NetworkSpec) -> Iterator[Finding]:
@@ -69,14 +77,27 @@ def _network_net_id(network: NetworkSpec) -> Iterator[Finding]:
     if net_id is None:
         return
     if mode == NetworkMode.VLAN and not VLAN_ID_MIN <= net_id <= VLAN_ID_MAX:
-        yield Finding(ERROR, "NETID_RANGE", f"spec.netID {net_id} is not a VLAN ID "
-                      f"({VLAN_ID_MIN}..{VLAN_ID_MAX}); pods would fail to start", "spec.netID")
+        yield Finding(
+            ERROR,
+            "NETID_RANGE",
+            f"spec.netID {net_id} is not a VLAN ID "
+            f"({VLAN_ID_MIN}..{VLAN_ID_MAX}); pods would fail to start",
+            "spec.netID",
+        )
     elif mode == NetworkMode.VXLAN and not VXLAN_VNI_MIN <= net_id <= VXLAN_VNI_MAX:
-        yield Finding(ERROR, "NETID_RANGE", f"spec.netID {net_id} is not a VXLAN VNI "
-                      f"({VXLAN_VNI_MIN}..{VXLAN_VNI_MAX})", "spec.netID")
+        yield Finding(
+            ERROR,
+            "NETID_RANGE",
+            f"spec.netID {net_id} is not a VXLAN VNI ({VXLAN_VNI_MIN}..{VXLAN_VNI_MAX})",
+            "spec.netID",
+        )
     elif mode == NetworkMode.BGP and not 0 < net_id <= INT32_MAX:
-        yield Finding(ERROR, "NETID_RANGE", f"spec.netID {net_id} is not a usable local AS "
-                      f"number (1..{INT32_MAX})", "spec.netID")
+        yield Finding(
+            ERROR,
+            "NETID_RANGE",
+            f"spec.netID {net_id} is not a usable local AS number (1..{INT32_MAX})",
+            "spec.netID",
+        )
 
 
 def _network_bgp_peers(network: NetworkSpec) -> Iterator[Finding]:
@@ -85,20 +106,29 @@ def _network_bgp_peers(network: NetworkSpec) -> Iterator[Finding]:
     for index, peer in enumerate(network.bgp_peers):
         if not 0 < peer.asn <= INT32_MAX:
             field = f"spec.config.bgpPeers[{index}].asn"
-            yield Finding(ERROR, "BGP_PEER_ASN", f"{field} {peer.asn} must be a positive AS "
-                          "number", field)
+            yield Finding(
+                ERROR, "BGP_PEER_ASN", f"{field} {peer.asn} must be a positive AS number", field
+            )
     routing = [peer.address for peer in network.bgp_peers if not peer.does_not_route_traffic]
     if len(routing) > 1:
         # §2.1.1: the daemon errors on a second peer that routes traffic.
-        yield Finding(ERROR, "BGP_ROUTING_PEERS",
-                      f"spec.config.bgpPeers: {len(routing)} peers route traffic "
-                      f"({', '.join(routing)}); set doesNotRouteTraffic on all but one",
-                      "spec.config.bgpPeers")
-    duplicates = sorted(a for a, n in Counter(p.address for p in network.bgp_peers).items()
-                        if n > 1)
+        yield Finding(
+            ERROR,
+            "BGP_ROUTING_PEERS",
+            f"spec.config.bgpPeers: {len(routing)} peers route traffic "
+            f"({', '.join(routing)}); set doesNotRouteTraffic on all but one",
+            "spec.config.bgpPeers",
+        )
+    duplicates = sorted(
+        a for a, n in Counter(p.address for p in network.bgp_peers).items() if n > 1
+    )
     if duplicates:
-        yield Finding(WARNING, "DUPLICATE", f"spec.config.bgpPeers lists {', '.join(duplicates)} "
-                      "more than once", "spec.config.bgpPeers")
+        yield Finding(
+            WARNING,
+            "DUPLICATE",
+            f"spec.config.bgpPeers lists {', '.join(duplicates)} more than once",
+            "spec.config.bgpPeers",
+        )
 
 
 def _live_members(state: ClusterState, network: NetworkSpec) -> set[str]:
@@ -112,18 +142,20 @@ def _underlay_nodes(state: ClusterState, network: NetworkSpec) -> Iterator[Findi
         return
     mine = _live_members(state, network)
     if not mine and state.nodes:
-        yield Finding(WARNING, "NO_NODES", "spec.nodeSelector matches no node",
-                      "spec.nodeSelector")
+        yield Finding(WARNING, "NO_NODES", "spec.nodeSelector matches no node", "spec.nodeSelector")
     for other in state.networks.values():
         if other.name == network.name or other.effective_type != NetworkType.UNDERLAY:
             continue
         shared = mine & (_live_members(state, other) | set(other.node_list))
         if shared:
             names = ", ".join(sorted(shared)[:_SHOWN_NAMES])
-            yield Finding(ERROR, "UNDERLAY_NODES_OVERLAP",
-                          f"spec.nodeSelector selects node(s) {names} already in underlay "
-                          f"network {other.name}; a node must be in one underlay network",
-                          "spec.nodeSelector")
+            yield Finding(
+                ERROR,
+                "UNDERLAY_NODES_OVERLAP",
+                f"spec.nodeSelector selects node(s) {names} already in underlay "
+                f"network {other.name}; a node must be in one underlay network",
+                "spec.nodeSelector",
+            )
 
 
 def check_network(
@@ -133,8 +165,11 @@ def check_network(
     changed_type = old is not None and old.type != network.type
     return [
         # §12: NU-1 compares effective types, so "" -> "Underlay" passes; never change it.
-        *([Finding(ERROR, "IMMUTABLE", "spec.type must not change once written",
-                   "spec.type")] if changed_type else []),
+        *(
+            [Finding(ERROR, "IMMUTABLE", "spec.type must not change once written", "spec.type")]
+            if changed_type
+            else []
+        ),
         *_network_explicit_fields(network),
         *_network_net_id(network),
         *_network_bgp_peers(network),
@@ -160,18 +195,32 @@ def _subnet_text(subnet: SubnetSpec, cidr: Cidr) -> Iterator[Finding]:
     """§5.6, quirk 4: IPAM matches canonical text only; CIDR checks compare raw strings."""
     rng = subnet.range
     if not is_canonical_cidr(rng.cidr):
-        yield Finding(ERROR, "NON_CANONICAL", f"spec.range.cidr {rng.cidr!r} is not canonical; "
-                      f"write {cidr.text!r}", "spec.range.cidr")
+        yield Finding(
+            ERROR,
+            "NON_CANONICAL",
+            f"spec.range.cidr {rng.cidr!r} is not canonical; write {cidr.text!r}",
+            "spec.range.cidr",
+        )
     if VERSION_FAMILY.get(rng.version) != cidr.family:
         expected = "6" if cidr.family == IPV6 else "4"
-        yield Finding(ERROR, "VERSION_MISMATCH", f"spec.range.version {rng.version!r} does not "
-                      f"match the CIDR family; write {expected!r}", "spec.range.version")
+        yield Finding(
+            ERROR,
+            "VERSION_MISMATCH",
+            f"spec.range.version {rng.version!r} does not "
+            f"match the CIDR family; write {expected!r}",
+            "spec.range.version",
+        )
     for field, text in _range_texts(subnet):
         parsed = try_parse_ip(text)
         if parsed is not None and not is_canonical_ip(text):
             canonical = int_to_text(parsed[1], parsed[0])
-            yield Finding(ERROR, "NON_CANONICAL", f"{field} {text!r} is not canonical; write "
-                          f"{canonical!r} (Hybridnet's IPAM ignores non-canonical entries)", field)
+            yield Finding(
+                ERROR,
+                "NON_CANONICAL",
+                f"{field} {text!r} is not canonical; write "
+                f"{canonical!r} (Hybridnet's IPAM ignores non-canonical entries)",
+                field,
+            )
 
 
 def _subnet_edges(subnet: SubnetSpec, cidr: Cidr) -> Iterator[Finding]:
@@ -183,8 +232,12 @@ def _subnet_edges(subnet: SubnetSpec, cidr: Cidr) -> Iterator[Finding]:
     for field in ("gateway", "start", "end"):
         parsed = try_parse_ip(getattr(rng, field)) if getattr(rng, field) else None
         if parsed is not None and parsed[0] == cidr.family and parsed[1] in edges:
-            yield Finding(ERROR, "EDGE_ADDRESS", f"spec.range.{field} is {edges[parsed[1]]} of "
-                          f"{cidr.text}", f"spec.range.{field}")
+            yield Finding(
+                ERROR,
+                "EDGE_ADDRESS",
+                f"spec.range.{field} is {edges[parsed[1]]} of {cidr.text}",
+                f"spec.range.{field}",
+            )
 
 
 def _subnet_lists(subnet: SubnetSpec, window: SubnetWindow) -> Iterator[Finding]:
@@ -199,23 +252,39 @@ def _subnet_lists(subnet: SubnetSpec, window: SubnetWindow) -> Iterator[Finding]
             values.append(parsed[1])
             where = f"spec.range.{field}[{index}]"
             if not window.start <= parsed[1] <= window.end:
-                yield Finding(WARNING, "OUTSIDE_WINDOW", f"{where} {text} is outside "
-                              "start..end and has no effect", where)
+                yield Finding(
+                    WARNING,
+                    "OUTSIDE_WINDOW",
+                    f"{where} {text} is outside start..end and has no effect",
+                    where,
+                )
             elif parsed[1] == window.gateway:
-                yield Finding(WARNING, "ON_GATEWAY", f"{where} {text} is the gateway, which is "
-                              "never allocated anyway", where)
+                yield Finding(
+                    WARNING,
+                    "ON_GATEWAY",
+                    f"{where} {text} is the gateway, which is never allocated anyway",
+                    where,
+                )
         repeated = sorted(v for v, n in Counter(values).items() if n > 1)
         if repeated:
             texts_shown = ", ".join(int_to_text(v, window.family) for v in repeated)
-            yield Finding(ERROR, "DUPLICATE", f"spec.range.{field} lists {texts_shown} more "
-                          "than once (the webhook's capacity counts every entry)",
-                          f"spec.range.{field}")
+            yield Finding(
+                ERROR,
+                "DUPLICATE",
+                f"spec.range.{field} lists {texts_shown} more "
+                "than once (the webhook's capacity counts every entry)",
+                f"spec.range.{field}",
+            )
     excluded_texts = set(rng.exclude_ips)
     for index, text in enumerate(rng.reserved_ips):
         if text in excluded_texts:
             where = f"spec.range.reservedIPs[{index}]"
-            yield Finding(WARNING, "RESERVED_EXCLUDED", f"{where} {text} is also excluded, so "
-                          "it is never reserved", where)
+            yield Finding(
+                WARNING,
+                "RESERVED_EXCLUDED",
+                f"{where} {text} is also excluded, so it is never reserved",
+                where,
+            )
 
 
 def _subnet_ipv6_names(window: SubnetWindow) -> Iterator[Finding]:
@@ -226,20 +295,35 @@ def _subnet_ipv6_names(window: SubnetWindow) -> Iterator[Finding]:
     for field, value in (("start", window.start), ("end", window.end)):
         text = int_to_text(value, IPV6)
         if text.startswith("::") or text.endswith("::"):
-            yield Finding(WARNING, "IPV6_DNS_NAME", f"spec.range.{field} {text} begins or ends "
-                          "with '::'; its IPInstance name would be invalid", f"spec.range.{field}")
+            yield Finding(
+                WARNING,
+                "IPV6_DNS_NAME",
+                f"spec.range.{field} {text} begins or ends "
+                "with '::'; its IPInstance name would be invalid",
+                f"spec.range.{field}",
+            )
 
 
 def _subnet_net_id(state: ClusterState, subnet: SubnetSpec) -> Iterator[Finding]:
     network = state.networks.get(subnet.network)
-    if (network is not None and network.effective_mode == NetworkMode.VLAN
-            and subnet.net_id is not None and not VLAN_ID_MIN <= subnet.net_id <= VLAN_ID_MAX):
-        yield Finding(ERROR, "NETID_RANGE", f"spec.netID {subnet.net_id} is not a VLAN ID "
-                      f"({VLAN_ID_MIN}..{VLAN_ID_MAX}); pods would fail to start", "spec.netID")
+    if (
+        network is not None
+        and network.effective_mode == NetworkMode.VLAN
+        and subnet.net_id is not None
+        and not VLAN_ID_MIN <= subnet.net_id <= VLAN_ID_MAX
+    ):
+        yield Finding(
+            ERROR,
+            "NETID_RANGE",
+            f"spec.netID {subnet.net_id} is not a VLAN ID "
+            f"({VLAN_ID_MIN}..{VLAN_ID_MAX}); pods would fail to start",
+            "spec.netID",
+        )
 
 
-def _subnet_window_overlap(state: ClusterState, subnet: SubnetSpec, cidr: Cidr,
-                           window: SubnetWindow) -> Iterator[Finding]:
+def _subnet_window_overlap(
+    state: ClusterState, subnet: SubnetSpec, cidr: Cidr, window: SubnetWindow
+) -> Iterator[Finding]:
     """Quirk 2: S-13 tests four endpoints only; intersect the allocatable sets instead. One
     finding, detailed for the first subnet in list order."""
     lo, hi = window.bounds
@@ -257,11 +341,13 @@ def _subnet_window_overlap(state: ClusterState, subnet: SubnetSpec, cidr: Cidr,
         return
     name, shared = clashes[0]
     first_lo, first_hi = next(iter(shared))
-    message = (f"spec.range shares {shared.size} allocatable address(es) with subnet {name}, "
-               f"first {int_to_text(first_lo, window.family)}"
-               f"-{int_to_text(first_hi, window.family)}")
+    message = (
+        f"spec.range shares {shared.size} allocatable address(es) with subnet {name}, "
+        f"first {int_to_text(first_lo, window.family)}"
+        f"-{int_to_text(first_hi, window.family)}"
+    )
     if len(clashes) > 1:
-        others = ", ".join(other for other, _ in clashes[1:1 + _SHOWN_NAMES])
+        others = ", ".join(other for other, _ in clashes[1 : 1 + _SHOWN_NAMES])
         more = "..." if len(clashes) > 1 + _SHOWN_NAMES else ""
         message += f"; and with {len(clashes) - 1} more subnet(s): {others}{more}"
     yield Finding(ERROR, "WINDOW_OVERLAP", message, "spec.range")
@@ -273,8 +359,14 @@ def check_subnet(
     """Planner findings for creating `subnet` (or updating `old` to it) in `state`."""
     findings: list[Finding] = []
     if old is not None and old.range.version != subnet.range.version:
-        findings.append(Finding(ERROR, "IMMUTABLE", "spec.range.version must not change "
-                                "(quirk 1: the webhook lets it)", "spec.range.version"))
+        findings.append(
+            Finding(
+                ERROR,
+                "IMMUTABLE",
+                "spec.range.version must not change (quirk 1: the webhook lets it)",
+                "spec.range.version",
+            )
+        )
     cidr = try_parse_cidr(subnet.range.cidr)
     if cidr is None:
         return findings  # the webhook denies it (S-8)

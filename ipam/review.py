@@ -40,8 +40,12 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 NOT_ROUTED_MESSAGE = "not validated: the Hybridnet webhook does not receive this kind"
 
-_SPEC_CLASSES = {Kind.NETWORK: NetworkSpec, Kind.SUBNET: SubnetSpec,
-                 Kind.IPINSTANCE: IPInstanceSpec, Kind.NODE: NodeSpec}
+_SPEC_CLASSES = {
+    Kind.NETWORK: NetworkSpec,
+    Kind.SUBNET: SubnetSpec,
+    Kind.IPINSTANCE: IPInstanceSpec,
+    Kind.NODE: NodeSpec,
+}
 
 
 def _documents(text: str) -> list[Any]:
@@ -50,8 +54,9 @@ def _documents(text: str) -> list[Any]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ReviewInputError(f"unreadable YAML{where}: {getattr(error, 'problem', error)}"
-                               ) from None
+        raise ReviewInputError(
+            f"unreadable YAML{where}: {getattr(error, 'problem', error)}"
+        ) from None
     if len(documents) == 1 and isinstance(documents[0], list):  # a JSON (or YAML) list
         documents = documents[0]
     expanded: list[Any] = []
@@ -69,8 +74,9 @@ def load_objects(text: str) -> list[dict[str, Any]]:
             raise ReviewInputError(f"object {index}: not a mapping")
         kind = obj.get("kind")
         if kind not in Kind.ALL:
-            raise ReviewInputError(f"object {index}: unknown kind {kind!r} "
-                                   f"(known: {', '.join(Kind.ALL)})")
+            raise ReviewInputError(
+                f"object {index}: unknown kind {kind!r} (known: {', '.join(Kind.ALL)})"
+            )
         metadata = obj.get("metadata")
         name = metadata.get("name") if isinstance(metadata, Mapping) else None
         if not isinstance(name, str) or not name:
@@ -113,8 +119,9 @@ _DELETE = {Kind.NETWORK: review_network_delete, Kind.SUBNET: review_subnet_delet
 _CHECKS = {Kind.NETWORK: check_network, Kind.SUBNET: check_subnet}
 
 
-def _decide(state: ClusterState, obj: Mapping[str, Any], operation: str,
-            old: Any) -> tuple[Decision, list[Finding]]:
+def _decide(
+    state: ClusterState, obj: Mapping[str, Any], operation: str, old: Any
+) -> tuple[Decision, list[Finding]]:
     kind = obj["kind"]
     if kind not in Kind.WEBHOOK:
         return Decision.allow(NOT_ROUTED_MESSAGE), []
@@ -151,11 +158,17 @@ def review(
                 _remove(state, kind, key)
             else:
                 state.put_object(obj)
-        results.append({
-            "kind": kind, "name": key[1], "operation": operation,
-            "allowed": decision.allowed, "message": decision.message,
-            "rule": decision.rule, "planner": [finding.as_dict() for finding in findings],
-        })
+        results.append(
+            {
+                "kind": kind,
+                "name": key[1],
+                "operation": operation,
+                "allowed": decision.allowed,
+                "message": decision.message,
+                "rule": decision.rule,
+                "planner": [finding.as_dict() for finding in findings],
+            }
+        )
     return {"allowed": all(result["allowed"] for result in results), "results": results}
 
 

@@ -163,8 +163,12 @@ class NetworkSpec:
         _put(spec, "nodeSelector", dict(self.node_selector))
         if self.has_config or self.bgp_peers:
             spec["config"] = {"bgpPeers": [peer.to_k8s() for peer in self.bgp_peers]}
-        return {"apiVersion": API_VERSION, "kind": Kind.NETWORK,
-                "metadata": _metadata(self.name, self.labels), "spec": spec}
+        return {
+            "apiVersion": API_VERSION,
+            "kind": Kind.NETWORK,
+            "metadata": _metadata(self.name, self.labels),
+            "spec": spec,
+        }
 
 
 def _peer_from_k8s(r: _Reader, peer: Any) -> BGPPeer:
@@ -215,8 +219,13 @@ class AddressRange:
 
     def to_k8s(self) -> dict[str, Any]:
         rendered: dict[str, Any] = {"version": self.version, "cidr": self.cidr}
-        for key, value in (("gateway", self.gateway), ("start", self.start), ("end", self.end),
-                           ("reservedIPs", self.reserved_ips), ("excludeIPs", self.exclude_ips)):
+        for key, value in (
+            ("gateway", self.gateway),
+            ("start", self.start),
+            ("end", self.end),
+            ("reservedIPs", self.reserved_ips),
+            ("excludeIPs", self.exclude_ips),
+        ):
             _put(rendered, key, value)
         return rendered
 
@@ -272,8 +281,12 @@ class SubnetSpec:
         _put(config, "gatewayType", self.gateway_type)
         _put(config, "gatewayNode", self.gateway_node)
         _put(spec, "config", config)
-        return {"apiVersion": API_VERSION, "kind": Kind.SUBNET,
-                "metadata": _metadata(self.name, self.labels), "spec": spec}
+        return {
+            "apiVersion": API_VERSION,
+            "kind": Kind.SUBNET,
+            "metadata": _metadata(self.name, self.labels),
+            "spec": spec,
+        }
 
 
 @dataclass(frozen=True)

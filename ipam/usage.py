@@ -89,8 +89,7 @@ def network_usage(
     """Per-family sums over the network's subnets, private ones included (§5.3).
 
     `ipinstances` is a flat iterable or the result of `group_by_subnet_label`."""
-    groups = ipinstances if isinstance(ipinstances, Mapping) else group_by_subnet_label(
-        ipinstances)
+    groups = ipinstances if isinstance(ipinstances, Mapping) else group_by_subnet_label(ipinstances)
     per_family: dict[int, Usage] = defaultdict(Usage)
     for subnet in subnets:
         if subnet.network == network.name:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
-from planner.api.auth import TOKEN_THROTTLE_SCOPE, AttemptCounterUnavailable, TokenRateThrottle
+from planner.throttling import TOKEN_THROTTLE_SCOPE, AttemptCounterUnavailable, TokenRateThrottle
 
 HTTP_TOO_MANY_REQUESTS = 429
 # What TokenRateThrottle reads of the view it guards.

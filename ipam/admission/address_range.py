@@ -18,25 +18,38 @@ def validate_address_range(rng: AddressRange, rule: str) -> None:
 
     cidr = try_parse_cidr(rng.cidr)
     check(cidr is not None, rule, f"invalid range CIDR {rng.cidr}")
-    check(not cidr.has_host_bits, rule,
-          f"CIDR notation is not standard, should start from "
-          f"{int_to_text(cidr.first, cidr.family)} but from {int_to_text(cidr.ip, cidr.family)}")
-    check(cidr.prefixlen != FAMILY_BITS[cidr.family], rule,
-          "types of /32 or /128 cidrs is not supported")
+    check(
+        not cidr.has_host_bits,
+        rule,
+        f"CIDR notation is not standard, should start from "
+        f"{int_to_text(cidr.first, cidr.family)} but from {int_to_text(cidr.ip, cidr.family)}",
+    )
+    check(
+        cidr.prefixlen != FAMILY_BITS[cidr.family],
+        rule,
+        "types of /32 or /128 cidrs is not supported",
+    )
 
-    check(start is None or cidr.contains(*start), rule,
-          f"start {rng.start} is not in CIDR {rng.cidr}")
+    check(
+        start is None or cidr.contains(*start), rule, f"start {rng.start} is not in CIDR {rng.cidr}"
+    )
     check(end is None or cidr.contains(*end), rule, f"end {rng.end} is not in CIDR {rng.cidr}")
     if start is not None and end is not None and start[0] == end[0]:
-        check(start[1] <= end[1], rule,
-              f"subnet should have at least one available IP. "
-              f"start={int_to_text(start[1], start[0])}, end={int_to_text(end[1], end[0])}")
+        check(
+            start[1] <= end[1],
+            rule,
+            f"subnet should have at least one available IP. "
+            f"start={int_to_text(start[1], start[0])}, end={int_to_text(end[1], end[0])}",
+        )
 
     if rng.gateway:
         gateway = try_parse_ip(rng.gateway)
         check(gateway is not None, rule, f"invalid range gateway {rng.gateway}")
-        check(gateway[0] == VERSION_FAMILY[rng.version], rule,
-              "address families of ip version and gateway mismatch")
+        check(
+            gateway[0] == VERSION_FAMILY[rng.version],
+            rule,
+            "address families of ip version and gateway mismatch",
+        )
         check(cidr.contains(*gateway), rule, f"gateway {rng.gateway} is not in CIDR {rng.cidr}")
 
     for label, texts in (("reserved", rng.reserved_ips), ("excluded", rng.exclude_ips)):

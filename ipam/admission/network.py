@@ -29,7 +29,8 @@ def _underlay_overlapped(state: ClusterState, network: NetworkSpec) -> bool:
     status.nodeList."""
     selected = state.nodes_matching(network.node_selector)
     return any(
-        other.effective_type == NetworkType.UNDERLAY and other.name != network.name
+        other.effective_type == NetworkType.UNDERLAY
+        and other.name != network.name
         and not selected.isdisjoint(other.node_list)
         for other in state.networks.values()
     )
@@ -39,18 +40,20 @@ def _check_create_type(state: ClusterState, network: NetworkSpec) -> None:
     kind = network.effective_type
     if kind == NetworkType.UNDERLAY:
         check(bool(network.node_selector), "N-2", "must have node selector for underlay network")
-        check(not _underlay_overlapped(state, network), "N-3",
-              "underlay network cannot be overlapped")
+        check(
+            not _underlay_overlapped(state, network), "N-3", "underlay network cannot be overlapped"
+        )
     elif kind == NetworkType.OVERLAY:
         check(state.network_of_type(kind) is None, "N-4", "must have one overlay network at most")
-        check(not network.node_selector, "N-5",
-              "must not assign node selector for overlay network")
+        check(not network.node_selector, "N-5", "must not assign node selector for overlay network")
         check(network.net_id is not None, "N-6", "must assign net ID for overlay network")
     elif kind == NetworkType.GLOBAL_BGP:
-        check(state.network_of_type(kind) is None, "N-7",
-              "must have one global bgp network at most")
-        check(not network.node_selector, "N-8",
-              "must not assign node selector for global bgp network")
+        check(
+            state.network_of_type(kind) is None, "N-7", "must have one global bgp network at most"
+        )
+        check(
+            not network.node_selector, "N-8", "must not assign node selector for global bgp network"
+        )
         check(network.net_id is None, "N-9", "must not assign net ID for global bgp network")
     else:
         raise Denied("N-1", f"unknown network type {kind}")
@@ -61,8 +64,11 @@ def _check_bgp_peers(network: NetworkSpec, rules: tuple[str, str], check_asn: bo
     empty_rule, address_rule = rules
     check(bool(network.bgp_peers), empty_rule, "at least one bgp router need to be set")
     for peer in network.bgp_peers:
-        check(try_parse_ip(peer.address) is not None, address_rule,
-              f"invalid bgp peer ip address {peer.address}")
+        check(
+            try_parse_ip(peer.address) is not None,
+            address_rule,
+            f"invalid bgp peer ip address {peer.address}",
+        )
         if check_asn:
             check(peer.asn != 0, "N-15", f"bgp peer {peer.address}'s AS number need to be set")
 
@@ -121,10 +127,14 @@ def review_network_delete(state: ClusterState, name: str) -> Decision:
     children = state.child_subnets(name)
     if children:
         return Decision.deny("ND-1", f"still have child subnet {children[0].name}")
-    if (network.effective_type == NetworkType.OVERLAY and state.multicluster
-            and state.remote_cluster_count):
-        return Decision.deny("ND-2",
-                             f"still have remote cluster. number={state.remote_cluster_count}")
+    if (
+        network.effective_type == NetworkType.OVERLAY
+        and state.multicluster
+        and state.remote_cluster_count
+    ):
+        return Decision.deny(
+            "ND-2", f"still have remote cluster. number={state.remote_cluster_count}"
+        )
     if network.effective_mode == NetworkMode.BGP:
         global_bgp = state.network_of_type(NetworkType.GLOBAL_BGP)
         if global_bgp is not None and any(

@@ -152,8 +152,7 @@ class ClusterState:
 
     def network_of_type(self, effective_type: str) -> NetworkSpec | None:
         """`checkNetworkTypeExist`: the first network of that effective type."""
-        return next((n for n in self.networks.values() if n.effective_type == effective_type),
-                    None)
+        return next((n for n in self.networks.values() if n.effective_type == effective_type), None)
 
     def nodes_matching(self, selector: Mapping[str, str]) -> set[str]:
         """`ListActiveNodesToNames`: names of nodes whose labels match every pair. A

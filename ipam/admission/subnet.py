@@ -24,15 +24,24 @@ def _check_create_net_id(subnet: SubnetSpec, network: NetworkSpec) -> None:
         if subnet.net_id is None:
             check(network.net_id is not None, "S-3", "must have valid Net ID")
         else:
-            check(network.net_id is None or network.net_id == subnet.net_id, "S-3",
-                  "have inconsistent Net ID with network")
-        check(subnet.auto_nat_outgoing is None, "S-4",
-              "must not set autoNatOutgoing with underlay subnet")
+            check(
+                network.net_id is None or network.net_id == subnet.net_id,
+                "S-3",
+                "have inconsistent Net ID with network",
+            )
+        check(
+            subnet.auto_nat_outgoing is None,
+            "S-4",
+            "must not set autoNatOutgoing with underlay subnet",
+        )
         check(bool(subnet.range.gateway), "S-5", "must assign gateway for a vlan subnet")
     elif mode in (NetworkMode.BGP, NetworkMode.GLOBAL_BGP):
         check(subnet.net_id is None, "S-6", "must not assign net ID for (global) bgp subnet")
-        check(subnet.auto_nat_outgoing is None, "S-6",
-              "must not set autoNatOutgoing with underlay subnet")
+        check(
+            subnet.auto_nat_outgoing is None,
+            "S-6",
+            "must not set autoNatOutgoing with underlay subnet",
+        )
     elif mode == NetworkMode.VXLAN:
         check(subnet.net_id is None, "S-7", "must not assign net ID for overlay subnet")
 
@@ -47,23 +56,33 @@ def _overlap(existing: SubnetWindow, new: SubnetWindow) -> bool:
     )
 
 
-def _check_existing_subnets(state: ClusterState, subnet: SubnetSpec, cidr: Cidr,
-                            window: SubnetWindow) -> None:
+def _check_existing_subnets(
+    state: ClusterState, subnet: SubnetSpec, cidr: Cidr, window: SubnetWindow
+) -> None:
     """S-11 .. S-13, existing subnet by existing subnet in list order (terminating included)."""
     new_cidr_only = AddressRange(cidr=subnet.range.cidr)
     for other in state.subnets_nesting_with(cidr):
         if other.range.cidr != subnet.range.cidr:
-            check(not ranges_intersect(new_cidr_only, AddressRange(cidr=other.range.cidr)),
-                  "S-11", f"different but overlapped CIDR with existing subnet {other.name}, "
-                  "this is not suppored yet")  # sic
+            check(
+                not ranges_intersect(new_cidr_only, AddressRange(cidr=other.range.cidr)),
+                "S-11",
+                f"different but overlapped CIDR with existing subnet {other.name}, "
+                "this is not suppored yet",
+            )  # sic
         else:
-            check(other.network == subnet.network, "S-12",
-                  f"the same CIDR with existing subnet {other.name}, this is allowed but need "
-                  "to be in the same network")
+            check(
+                other.network == subnet.network,
+                "S-12",
+                f"the same CIDR with existing subnet {other.name}, this is allowed but need "
+                "to be in the same network",
+            )
         other_window = state.window(other)  # the webhook skips subnets IPAM cannot load
         if other_window is not None and other.is_ipv6 == subnet.is_ipv6:
-            check(not _overlap(other_window, window), "S-13",
-                  f"overlap with existing subnet {other.name}")
+            check(
+                not _overlap(other_window, window),
+                "S-13",
+                f"overlap with existing subnet {other.name}",
+            )
 
 
 def review_subnet_create(state: ClusterState, subnet: SubnetSpec) -> Decision:
@@ -74,8 +93,11 @@ def review_subnet_create(state: ClusterState, subnet: SubnetSpec) -> Decision:
         check(network is not None, "S-2", f"parent network {subnet.network} does not exist")
         _check_create_net_id(subnet, network)
         validate_address_range(subnet.range, "S-8")
-        check(not exceeds_capacity(subnet.range), "S-9",
-              f"subnet contains more than {MAX_SUBNET_CAPACITY} IPs")
+        check(
+            not exceeds_capacity(subnet.range),
+            "S-9",
+            f"subnet contains more than {MAX_SUBNET_CAPACITY} IPs",
+        )
         try:
             window = canonicalize(subnet)
         except CanonicalizeError as error:
@@ -83,8 +105,11 @@ def review_subnet_create(state: ClusterState, subnet: SubnetSpec) -> Decision:
         _check_existing_subnets(state, subnet, parse_cidr(subnet.range.cidr), window)
         if state.multicluster:
             for remote in state.remote_subnets:
-                check(not ranges_intersect(subnet.range, remote.range), "S-14",
-                      f"overlap with existing RemoteSubnet {remote.name}")
+                check(
+                    not ranges_intersect(subnet.range, remote.range),
+                    "S-14",
+                    f"overlap with existing RemoteSubnet {remote.name}",
+                )
     except Denied as denied:
         return denied.decision
     return Decision.allow()
@@ -94,14 +119,18 @@ def _check_update_net_id(old: SubnetSpec, new: SubnetSpec, network: NetworkSpec)
     mode = network.effective_mode
     if mode == NetworkMode.VLAN:
         check(old.net_id == new.net_id, "SU-3", "must not change net ID")
-        check(new.auto_nat_outgoing is None, "SU-3",
-              "must not set autoNatOutgoing with vlan subnet")
+        check(
+            new.auto_nat_outgoing is None, "SU-3", "must not set autoNatOutgoing with vlan subnet"
+        )
     elif mode == NetworkMode.VXLAN:
         check(new.net_id is None, "SU-4", "must not assign net ID for overlay subnet")
     elif mode in (NetworkMode.BGP, NetworkMode.GLOBAL_BGP):
         check(new.net_id is None, "SU-5", "must not assign net ID for (global) bgp subnet")
-        check(new.auto_nat_outgoing is None, "SU-5",
-              "must not set autoNatOutgoing with (global) bgp subnet")
+        check(
+            new.auto_nat_outgoing is None,
+            "SU-5",
+            "must not set autoNatOutgoing with (global) bgp subnet",
+        )
 
 
 def review_subnet_update(state: ClusterState, old: SubnetSpec, new: SubnetSpec) -> Decision:
@@ -110,15 +139,22 @@ def review_subnet_update(state: ClusterState, old: SubnetSpec, new: SubnetSpec) 
         check(old.network == new.network, "SU-1", "must not change parent network")
         network = state.networks.get(new.network)
         # SU-2: the handler errors with HTTP 500 carrying the cache's NotFound error.
-        check(network is not None, "SU-2",
-              f'Network.networking.alibaba.com "{new.network}" not found')
+        check(
+            network is not None, "SU-2", f'Network.networking.alibaba.com "{new.network}" not found'
+        )
         _check_update_net_id(old, new, network)
         validate_address_range(new.range, "SU-6")
         for field in ("start", "end", "gateway", "cidr"):  # raw strings
-            check(getattr(old.range, field) == getattr(new.range, field), "SU-7",
-                  f"must not change range {'CIDR' if field == 'cidr' else field}")
-        check(sorted(old.range.exclude_ips) == sorted(new.range.exclude_ips), "SU-8",
-              "must not change excluded IPs")
+            check(
+                getattr(old.range, field) == getattr(new.range, field),
+                "SU-7",
+                f"must not change range {'CIDR' if field == 'cidr' else field}",
+            )
+        check(
+            sorted(old.range.exclude_ips) == sorted(new.range.exclude_ips),
+            "SU-8",
+            "must not change excluded IPs",
+        )
     except Denied as denied:
         return denied.decision
     return Decision.allow()

@@ -1,40 +1,12 @@
-"""The token endpoint, with a limit on attempts per client address so that passwords cannot
-be guessed at speed."""
+"""The token endpoint, with the limit on sign-in attempts per client address
+(planner.throttling)."""
 
-import logging
 from typing import Any
 
-from redis.exceptions import RedisError
-from rest_framework import exceptions, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import ScopedRateThrottle
 
 from planner.api.schema import ERROR_COMPONENT, ERROR_SCHEMA, PlannerAutoSchema
-
-# The REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] entry that limits token attempts.
-TOKEN_THROTTLE_SCOPE = "token"
-# What the cache that counts attempts raises when it cannot be reached.
-CACHE_ERRORS = (RedisError, OSError)
-
-logger = logging.getLogger(__name__)
-
-
-class AttemptCounterUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "Sign-in attempts cannot be counted right now; try again shortly."
-    default_code = "attempt_counter_unavailable"
-
-
-class TokenRateThrottle(ScopedRateThrottle):
-    """The attempt limit, closed when its counter (the cache) is down: no attempt is let
-    through uncounted, and the client gets a 503 rather than a 500."""
-
-    def allow_request(self, request, view) -> bool:
-        try:
-            return super().allow_request(request, view)
-        except CACHE_ERRORS as error:
-            logger.warning("token attempts cannot be counted: %s", error)
-            raise AttemptCounterUnavailable() from None
+from planner.throttling import TOKEN_THROTTLE_SCOPE, TokenRateThrottle
 
 
 class ThrottledAutoSchema(PlannerAutoSchema):

@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from planner.api.auth import TOKEN_THROTTLE_SCOPE
 from planner.api.constants import API_NAMESPACE
+from planner.throttling import TOKEN_THROTTLE_SCOPE
 
 pytestmark = pytest.mark.django_db
 

@@ -52,8 +52,22 @@ def test_canonical_ip_matches_go(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["1.2.3", "010.0.0.1", "1.2.3.04", "::ffff:01.2.3.4", "1.2.3.256", " 1.2.3.4", "1.2.3.4\n",
-     "fe80::1%eth0", "12345::", "1::2:3:4:5:6:7:8", "", "10.0.0.0/24", "x", "1.2.3.4\x00"],
+    [
+        "1.2.3",
+        "010.0.0.1",
+        "1.2.3.04",
+        "::ffff:01.2.3.4",
+        "1.2.3.256",
+        " 1.2.3.4",
+        "1.2.3.4\n",
+        "fe80::1%eth0",
+        "12345::",
+        "1::2:3:4:5:6:7:8",
+        "",
+        "10.0.0.0/24",
+        "x",
+        "1.2.3.4\x00",
+    ],
 )
 def test_go_rejects(text):
     assert try_parse_ip(text) is None
@@ -85,8 +99,18 @@ def test_parse_cidr(text, family, first, prefixlen, host_bits, canonical):
     assert is_canonical(text) == (text == canonical)
 
 
-@pytest.mark.parametrize("text", ["10.0.0.0", "10.0.0.0/33", "10.0.0.0/", "fd00::/129",
-                                  "10.0.0.0/x", "10.0.0.0/-1", "10.0.0.0/ 8"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10.0.0.0",
+        "10.0.0.0/33",
+        "10.0.0.0/",
+        "fd00::/129",
+        "10.0.0.0/x",
+        "10.0.0.0/-1",
+        "10.0.0.0/ 8",
+    ],
+)
 def test_parse_cidr_rejects(text):
     with pytest.raises(AddressError):
         parse_cidr(text)

@@ -19,7 +19,9 @@ def dump(*objects):
 
 def test_load_multi_document_yaml_json_list_and_kubectl_list():
     assert [o["metadata"]["name"] for o in load_objects(dump(OVERLAY, INIT) + "---\n")] == [
-        "init", "init"]
+        "init",
+        "init",
+    ]
     assert len(load_objects(json.dumps([OVERLAY, INIT]))) == 2
     wrapped = {"apiVersion": "v1", "kind": "List", "items": [OVERLAY, INIT]}
     assert len(load_objects(yaml.safe_dump(wrapped))) == 2
@@ -32,13 +34,24 @@ def test_load_multi_document_yaml_json_list_and_kubectl_list():
         ("kind: [unclosed", "unreadable YAML at line "),
         ("- just a string\n", "object 1: not a mapping"),
         (dump({"kind": "Pod", "metadata": {"name": "p"}}), "object 1: unknown kind 'Pod'"),
-        (dump(OVERLAY, {"kind": "Subnet", "metadata": {}}),
-         "object 2: Subnet without metadata.name"),
-        (dump({"kind": "Network", "metadata": {"name": "n"}, "spec": {"netID": "4"}}),
-         "Network/n: spec.netID must be an integer"),
-        (dump({"kind": "Subnet", "metadata": {"name": "s"},
-               "spec": {"network": "n", "range": {"version": 4, "cidr": "10.0.0.0/24"}}}),
-         "Subnet/s: spec.range.version must be a string"),
+        (
+            dump(OVERLAY, {"kind": "Subnet", "metadata": {}}),
+            "object 2: Subnet without metadata.name",
+        ),
+        (
+            dump({"kind": "Network", "metadata": {"name": "n"}, "spec": {"netID": "4"}}),
+            "Network/n: spec.netID must be an integer",
+        ),
+        (
+            dump(
+                {
+                    "kind": "Subnet",
+                    "metadata": {"name": "s"},
+                    "spec": {"network": "n", "range": {"version": 4, "cidr": "10.0.0.0/24"}},
+                }
+            ),
+            "Subnet/s: spec.range.version must be a string",
+        ),
     ],
 )
 def test_unreadable_input_is_a_review_input_error(text, message):
@@ -47,8 +60,10 @@ def test_unreadable_input_is_a_review_input_error(text, message):
 
 
 def _summary(result):
-    return [(r["kind"], r["name"], r["operation"], r["allowed"], r["message"])
-            for r in result["results"]]
+    return [
+        (r["kind"], r["name"], r["operation"], r["allowed"], r["message"])
+        for r in result["results"]
+    ]
 
 
 def test_create_then_later_objects_see_earlier_allowed_ones():
@@ -57,8 +72,13 @@ def test_create_then_later_objects_see_earlier_allowed_ones():
     assert _summary(result) == [
         ("Network", "init", "CREATE", True, "validation pass"),
         ("Subnet", "init", "CREATE", True, "validation pass"),
-        ("Subnet", "clash", "CREATE", False,
-         "different but overlapped CIDR with existing subnet init, this is not suppored yet"),
+        (
+            "Subnet",
+            "clash",
+            "CREATE",
+            False,
+            "different but overlapped CIDR with existing subnet init, this is not suppored yet",
+        ),
     ]
     assert result["results"][2]["rule"] == "S-11"
 
@@ -81,17 +101,24 @@ def test_delete_mode_and_ordering_of_deletes():
     result = review([OVERLAY, INIT, pod_ip], [pod_ip, INIT, OVERLAY], delete=True)
     assert result["allowed"] is True
     assert [r["message"] for r in result["results"]] == [
-        NOT_ROUTED_MESSAGE, "validation pass", "validation pass"]
+        NOT_ROUTED_MESSAGE,
+        "validation pass",
+        "validation pass",
+    ]
     blocked = review([OVERLAY, INIT, pod_ip], [INIT, OVERLAY], delete=True)
     assert [r["message"] for r in blocked["results"]] == [
-        "still have using ips [100.64.0.5]", "still have child subnet init"]
+        "still have using ips [100.64.0.5]",
+        "still have child subnet init",
+    ]
 
 
 def test_ipinstances_and_nodes_are_always_allowed_and_join_the_state():
     objects = [node("n1", rack="a"), ipinstance("100.64.0.9", "init", network="init", prefix=16)]
     result = review([OVERLAY, INIT], objects)
     assert [(r["operation"], r["allowed"], r["message"]) for r in result["results"]] == [
-        ("CREATE", True, NOT_ROUTED_MESSAGE), ("CREATE", True, NOT_ROUTED_MESSAGE)]
+        ("CREATE", True, NOT_ROUTED_MESSAGE),
+        ("CREATE", True, NOT_ROUTED_MESSAGE),
+    ]
     # the new node is seen by the planner's live-label check (N-3 itself only reads nodeList)
     u1 = network("u1", type_="Underlay", mode="VLAN", selector={"rack": "a"})
     u2 = network("u2", type_="Underlay", mode="VLAN", selector={"rack": "a"})
@@ -105,7 +132,8 @@ def test_planner_findings_are_reported_beside_an_allowed_decision():
     result = review([OVERLAY], [sloppy])["results"][0]
     assert result["allowed"] is True
     assert [(f["level"], f["code"], f["field"]) for f in result["planner"]] == [
-        ("error", "DUPLICATE", "spec.range.excludeIPs")]
+        ("error", "DUPLICATE", "spec.range.excludeIPs")
+    ]
 
 
 def test_multicluster_options_reach_the_state():
@@ -114,11 +142,19 @@ def test_multicluster_options_reach_the_state():
 
 
 def test_usage_document():
-    objs = [OVERLAY, INIT, ipinstance("100.64.0.5", "init", network="init", prefix=16),
-            ipinstance("100.64.0.6", "init", network="init", node=None, prefix=16)]
+    objs = [
+        OVERLAY,
+        INIT,
+        ipinstance("100.64.0.5", "init", network="init", prefix=16),
+        ipinstance("100.64.0.6", "init", network="init", node=None, prefix=16),
+    ]
     assert usage(objs) == {
         "subnets": {"init": {"total": 65534, "used": 2, "available": 65532}},
-        "networks": {"init": {"IPv4": {"total": 65534, "used": 2, "available": 65532},
-                              "IPv6": {"total": 0, "used": 0, "available": 0},
-                              "DualStack": {"available": 0}}},
+        "networks": {
+            "init": {
+                "IPv4": {"total": 65534, "used": 2, "available": 65532},
+                "IPv6": {"total": 0, "used": 0, "available": 0},
+                "DualStack": {"available": 0},
+            }
+        },
     }

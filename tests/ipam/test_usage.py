@@ -25,14 +25,27 @@ def ips(*addresses, subnet_name="s", **kwargs):
         ("IPv6 /120 without gateway", dict(cidr="fd00::/120"), 255),
         ("IPv6 /120 with gateway", dict(cidr="fd00::/120", gateway="fd00::1"), 254),
         ("/30", dict(cidr="10.0.0.0/30"), 2),
-        ("start .100 end .200, gateway outside",
-         dict(cidr="10.0.0.0/24", gateway="10.0.0.1", start="10.0.0.100", end="10.0.0.200"), 101),
-        ("start .100 end .200, gateway inside",
-         dict(cidr="10.0.0.0/24", gateway="10.0.0.150", start="10.0.0.100", end="10.0.0.200"),
-         100),
-        ("excludeIPs .105, .107 (inside) and .50 (outside)",
-         dict(cidr="10.0.0.0/24", gateway="10.0.0.1", start="10.0.0.100", end="10.0.0.200",
-              excluded=["10.0.0.105", "10.0.0.107", "10.0.0.50"]), 99),
+        (
+            "start .100 end .200, gateway outside",
+            dict(cidr="10.0.0.0/24", gateway="10.0.0.1", start="10.0.0.100", end="10.0.0.200"),
+            101,
+        ),
+        (
+            "start .100 end .200, gateway inside",
+            dict(cidr="10.0.0.0/24", gateway="10.0.0.150", start="10.0.0.100", end="10.0.0.200"),
+            100,
+        ),
+        (
+            "excludeIPs .105, .107 (inside) and .50 (outside)",
+            dict(
+                cidr="10.0.0.0/24",
+                gateway="10.0.0.1",
+                start="10.0.0.100",
+                end="10.0.0.200",
+                excluded=["10.0.0.105", "10.0.0.107", "10.0.0.50"],
+            ),
+            99,
+        ),
     ],
 )
 def test_spec_5_1_examples(case, kwargs, expected_total):
@@ -40,8 +53,13 @@ def test_spec_5_1_examples(case, kwargs, expected_total):
 
 
 def test_spec_5_1_webhook_capacity_differs_from_total():
-    s = sub("10.0.0.0/24", gateway="10.0.0.1", start="10.0.0.100", end="10.0.0.200",
-            excluded=["10.0.0.105", "10.0.0.107", "10.0.0.50"])
+    s = sub(
+        "10.0.0.0/24",
+        gateway="10.0.0.1",
+        start="10.0.0.100",
+        end="10.0.0.200",
+        excluded=["10.0.0.105", "10.0.0.107", "10.0.0.50"],
+    )
     assert (total(s), webhook_capacity(s), webhook_capacity(s.range)) == (99, 98, 98)
 
 
@@ -54,8 +72,11 @@ def test_spec_5_1_webhook_capacity_differs_from_total():
         ("fd00::/64", {}, (1 << 64) - 1),
         ("fd00::/64", dict(start="fd00::1", end="fd00::1:0"), 65536),
         # duplicates and out-of-window entries are subtracted too (quirk 5)
-        ("10.0.0.0/24", dict(start="10.0.0.10", end="10.0.0.19",
-                             excluded=["10.0.0.1", "10.0.0.1"]), 8),
+        (
+            "10.0.0.0/24",
+            dict(start="10.0.0.10", end="10.0.0.19", excluded=["10.0.0.1", "10.0.0.1"]),
+            8,
+        ),
         # only start given, beyond the default end: Go takes |end - start| + 1
         ("10.0.0.0/24", dict(start="10.0.0.255"), 2),
     ],
@@ -84,9 +105,14 @@ def test_excluded_and_reserved_must_be_canonical_to_count():
 
 
 def test_reserved_outside_window_equal_to_gateway_or_excluded_is_ignored():
-    s = sub("10.0.0.0/24", gateway="10.0.0.1", start="10.0.0.10", end="10.0.0.19",
-            excluded=["10.0.0.12"],
-            reserved=["10.0.0.5", "10.0.0.1", "10.0.0.12", "10.0.0.15", "10.0.0.15"])
+    s = sub(
+        "10.0.0.0/24",
+        gateway="10.0.0.1",
+        start="10.0.0.10",
+        end="10.0.0.19",
+        excluded=["10.0.0.12"],
+        reserved=["10.0.0.5", "10.0.0.1", "10.0.0.12", "10.0.0.15", "10.0.0.15"],
+    )
     # 10 addresses, minus excluded .12, minus kept reserved .15 (once)
     assert total(s) == 8
 
@@ -108,19 +134,28 @@ def test_used_counts_retained_ips_and_skips_reserved_and_foreign_ones():
 
 def test_subnet_ipam_cannot_load_reports_zero():
     assert subnet_usage(sub("10.0.0.0/31"), ips("10.0.0.1")).as_dict() == {
-        "total": 0, "used": 0, "available": 0}
+        "total": 0,
+        "used": 0,
+        "available": 0,
+    }
 
 
 def test_network_statistics_dual_stack_private_and_other_networks():
     net = NetworkSpec.from_k8s(network("net", selector={"a": "b"}, net_id=0))
-    subnets = [SubnetSpec.from_k8s(o) for o in (
-        subnet("v4a", "10.0.0.0/24", gateway="10.0.0.1"),                    # 253
-        subnet("v4b", "10.0.1.0/30", config={"private": True}),              # 2, private counts
-        subnet("v6", "fd00::/120", gateway="fd00::1"),                       # 254
-        subnet("elsewhere", "10.0.2.0/24", network="other"),
-    )]
-    instances = ips("10.0.0.2", "10.0.0.3", subnet_name="v4a") + ips(
-        "10.0.1.1", subnet_name="v4b") + ips("fd00::2", subnet_name="v6", prefix=120)
+    subnets = [
+        SubnetSpec.from_k8s(o)
+        for o in (
+            subnet("v4a", "10.0.0.0/24", gateway="10.0.0.1"),  # 253
+            subnet("v4b", "10.0.1.0/30", config={"private": True}),  # 2, private counts
+            subnet("v6", "fd00::/120", gateway="fd00::1"),  # 254
+            subnet("elsewhere", "10.0.2.0/24", network="other"),
+        )
+    ]
+    instances = (
+        ips("10.0.0.2", "10.0.0.3", subnet_name="v4a")
+        + ips("10.0.1.1", subnet_name="v4b")
+        + ips("fd00::2", subnet_name="v6", prefix=120)
+    )
     assert network_usage(net, subnets, instances) == {
         "IPv4": {"total": 255, "used": 3, "available": 252},
         "IPv6": {"total": 254, "used": 1, "available": 253},
@@ -148,12 +183,16 @@ def test_cluster_usage_shape():
     assert result == {
         "subnets": {"s": {"total": 2, "used": 1, "available": 1}},
         "networks": {
-            "net": {"IPv4": {"total": 2, "used": 1, "available": 1},
-                    "IPv6": {"total": 0, "used": 0, "available": 0},
-                    "DualStack": {"available": 0}},
-            "empty": {"IPv4": {"total": 0, "used": 0, "available": 0},
-                      "IPv6": {"total": 0, "used": 0, "available": 0},
-                      "DualStack": {"available": 0}},
+            "net": {
+                "IPv4": {"total": 2, "used": 1, "available": 1},
+                "IPv6": {"total": 0, "used": 0, "available": 0},
+                "DualStack": {"available": 0},
+            },
+            "empty": {
+                "IPv4": {"total": 0, "used": 0, "available": 0},
+                "IPv6": {"total": 0, "used": 0, "available": 0},
+                "DualStack": {"available": 0},
+            },
         },
     }
 
