@@ -42,4 +42,3 @@ class EncryptedTextField(models.TextField):
         if not value:
             return value
         return cipher().encrypt(value.encode()).decode()
-
