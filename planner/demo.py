@@ -47,9 +47,8 @@ UNDERLAY_SLICE = ("192.168.56.100", "192.168.56.199")
 INIT_VXLAN_ID = 4
 INIT_PREFIX_LENGTH = 16
 INIT_CIDR = "100.64.0.0/16"
-# Hybridnet's chart creates Subnet init as 100.64.0.0/16 (SPEC 3).
-INIT_PREFIX_LENGTH = 16
-INIT_CIDR = "100.64.0.0/16"
+# What a plan starts from: with none of these, the database holds no plan yet.
+PLAN_ROOTS = (Site, NodeSegment, AddressPool, Cluster)
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,10 @@ class DemoSummary:
     cluster: Cluster
     nodes: int
     subnets: int
+
+
+def plan_is_empty() -> bool:
+    return not any(model.objects.exists() for model in PLAN_ROOTS)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ PORT=${HYBRIDPLAN_PORT:-8000}
 
 $PY manage.py migrate --no-input -v0
 $PY manage.py collectstatic --no-input -v0
-$PY manage.py load_demo --nodes-file var/demo-nodes.yaml
+$PY manage.py load_demo --if-empty --nodes-file var/demo-nodes.yaml
 $PY manage.py ensure_admin
 
 pids=()

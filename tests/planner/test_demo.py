@@ -2,7 +2,7 @@
 
 import pytest
 import yaml
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from planner.models import (
     AddressPool,
@@ -14,6 +14,7 @@ from planner.models import (
     Site,
     Subnet,
 )
+from planner.services.carving import carve_segment
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,37 @@ def test_demo_writes_its_nodes_for_the_local_cluster(tmp_path):
     nodes = yaml.safe_load(nodes_file.read_text())
     assert nodes[1] == {"name": "izf8zdygpbo4hx57g2wah8z", "ip": "192.168.56.3"}
     assert len(nodes) == 5
+
+
+def test_demo_if_empty_loads_into_an_empty_database():
+    call_command("load_demo", if_empty=True)
+    assert Subnet.objects.count() == 2
+
+
+def test_demo_if_empty_leaves_a_users_plan_alone(capsys):
+    """What `make run` does on every start: edits and deletions of demo objects stay."""
+    call_command("load_demo")
+    Node.objects.filter(name="izf8zdygpbo4hx57g2wah8z").update(labels={})
+    Subnet.objects.filter(name="init").delete()
+    edited = snapshot()
+    call_command("load_demo", if_empty=True)
+    assert snapshot() == edited
+    assert "already holds a plan: demo not loaded" in capsys.readouterr().out
+
+
+def test_demo_over_a_users_carve_fails_cleanly_and_changes_nothing():
+    call_command("load_demo")
+    slice_ = Subnet.objects.get(name="underlay-subnet1")
+    network = slice_.network
+    slice_.delete()
+    carve_segment(
+        NodeSegment.objects.get(),
+        network=network,
+        name="mine",
+        start="192.168.56.120",
+        end="192.168.56.130",
+    )
+    before = snapshot()
+    with pytest.raises(CommandError, match="cannot restore the demo over the current plan"):
+        call_command("load_demo")
+    assert snapshot() == before
