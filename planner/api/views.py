@@ -49,7 +49,24 @@ TIMESTAMP_ORDERING = ["created", "last_updated"]
 ANY_LOOKUP = "[^/]+"
 
 
-class PlannerModelViewSet(ModelViewSet):
+class BriefRelationsMixin:
+    """Rows show their related objects in brief ({id, name, url}): they are joined, and a
+    list or a detail reads only their names, not every column (a cluster's credentials
+    would be decrypted for each row). Other actions read them whole for the services."""
+
+    brief_relations: ClassVar[tuple[str, ...]] = ()
+    BRIEF_ACTIONS = ("list", "retrieve")
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related(*self.brief_relations)
+        if self.action not in self.BRIEF_ACTIONS or not self.brief_relations:
+            return queryset
+        own = [field.name for field in queryset.model._meta.concrete_fields]
+        names = [f"{relation}__name" for relation in self.brief_relations]
+        return queryset.only(*own, *names)
+
+
+class PlannerModelViewSet(BriefRelationsMixin, ModelViewSet):
     """CRUD of one planner model. A JSON array POSTed to the collection is a bulk create:
     every object or none. Every write runs in one transaction."""
 
@@ -80,7 +97,7 @@ class PlannerModelViewSet(ModelViewSet):
         instance.delete()
 
 
-class ObservedViewSet(ReadOnlyModelViewSet):
+class ObservedViewSet(BriefRelationsMixin, ReadOnlyModelViewSet):
     """What sync last read from a cluster: listed and shown, never written through the API."""
 
     lookup_value_regex = ANY_LOOKUP
@@ -180,7 +197,8 @@ ADDRESS_SPACE_ALIASES = {"cidr": ["first_key", "last_key"]}
 class NodeSegmentViewSet(CarvingViewSetMixin, PlannerModelViewSet):
     """Node segments; `carve` hands out an underlay slice, `free` lists what is left."""
 
-    queryset = NodeSegment.objects.select_related("site").with_utilization_data()
+    queryset = NodeSegment.objects.with_utilization_data()
+    brief_relations = ("site",)
     serializer_class = api.NodeSegmentSerializer
     filterset_class = filtersets.NodeSegmentFilterSet
     ordering_fields = [*ADDRESS_SPACE_ORDERING, "vlan_id"]
@@ -194,7 +212,8 @@ class NodeSegmentViewSet(CarvingViewSetMixin, PlannerModelViewSet):
 class AddressPoolViewSet(CarvingViewSetMixin, PlannerModelViewSet):
     """Address pools; `carve` hands out an aligned block, `free` lists what is left."""
 
-    queryset = AddressPool.objects.select_related("site").with_utilization_data()
+    queryset = AddressPool.objects.with_utilization_data()
+    brief_relations = ("site",)
     serializer_class = api.AddressPoolSerializer
     filterset_class = filtersets.AddressPoolFilterSet
     ordering_fields = [*ADDRESS_SPACE_ORDERING, "purpose"]
@@ -208,7 +227,8 @@ class AddressPoolViewSet(CarvingViewSetMixin, PlannerModelViewSet):
 class NodeViewSet(PlannerModelViewSet):
     """Nodes and their addresses."""
 
-    queryset = Node.objects.select_related("segment", "cluster")
+    queryset = Node.objects.all()
+    brief_relations = ("segment", "cluster")
     serializer_class = api.NodeSerializer
     filterset_class = filtersets.NodeFilterSet
     ordering_fields = ["id", "name", "ip", *TIMESTAMP_ORDERING]
@@ -219,7 +239,8 @@ class NodeViewSet(PlannerModelViewSet):
 class ReservationViewSet(PlannerModelViewSet):
     """Reserved addresses of segments and pools."""
 
-    queryset = Reservation.objects.select_related("segment", "pool")
+    queryset = Reservation.objects.all()
+    brief_relations = ("segment", "pool")
     serializer_class = api.ReservationSerializer
     filterset_class = filtersets.ReservationFilterSet
     ordering_fields = ["id", "start", "kind", *TIMESTAMP_ORDERING]
@@ -250,7 +271,8 @@ class ClusterViewSet(PlannerModelViewSet):
 class NetworkViewSet(PlannerModelViewSet):
     """Planned Hybridnet Networks, checked against Hybridnet's admission rules."""
 
-    queryset = Network.objects.select_related("cluster")
+    queryset = Network.objects.all()
+    brief_relations = ("cluster",)
     serializer_class = api.NetworkSerializer
     filterset_class = filtersets.NetworkFilterSet
     ordering_fields = ["id", "name", "type", *TIMESTAMP_ORDERING]
@@ -260,13 +282,11 @@ class NetworkViewSet(PlannerModelViewSet):
         delete_network(instance)
 
 
-BRIEF_RELATIONS = ("cluster", "network", "segment", "pool")
-
-
 class SubnetViewSet(PlannerModelViewSet):
     """Planned Hybridnet Subnets, checked against Hybridnet's admission rules."""
 
-    queryset = Subnet.objects.select_related(*BRIEF_RELATIONS).with_observed_status()
+    queryset = Subnet.objects.with_observed_status()
+    brief_relations = ("cluster", "network", "segment", "pool")
     serializer_class = api.SubnetSerializer
     filterset_class = filtersets.SubnetFilterSet
     ordering_fields = ["id", "name", "cidr", "start", *TIMESTAMP_ORDERING]
@@ -291,7 +311,8 @@ class SubnetViewSet(PlannerModelViewSet):
 class ObservedIPInstanceViewSet(ObservedViewSet):
     """IPInstances as last pulled from the clusters (read-only)."""
 
-    queryset = ObservedIPInstance.objects.select_related("cluster")
+    queryset = ObservedIPInstance.objects.all()
+    brief_relations = ("cluster",)
     serializer_class = api.ObservedIPInstanceSerializer
     filterset_class = filtersets.ObservedIPInstanceFilterSet
     ordering_fields = ["id", "ip", "name", "namespace", "observed_at"]
@@ -302,7 +323,8 @@ class ObservedIPInstanceViewSet(ObservedViewSet):
 class ObservedSubnetStatusViewSet(ObservedViewSet):
     """Subnet status as last pulled from the clusters (read-only)."""
 
-    queryset = ObservedSubnetStatus.objects.select_related("cluster")
+    queryset = ObservedSubnetStatus.objects.all()
+    brief_relations = ("cluster",)
     serializer_class = api.ObservedSubnetStatusSerializer
     filterset_class = filtersets.ObservedSubnetStatusFilterSet
     ordering_fields = ["id", "subnet_name", "used", "available", "observed_at"]
@@ -312,7 +334,8 @@ class ObservedSubnetStatusViewSet(ObservedViewSet):
 class SyncRunViewSet(ObservedViewSet):
     """The record of plans, applies and pulls (read-only)."""
 
-    queryset = SyncRun.objects.select_related("cluster")
+    queryset = SyncRun.objects.all()
+    brief_relations = ("cluster",)
     serializer_class = api.SyncRunSerializer
     filterset_class = filtersets.SyncRunFilterSet
     ordering_fields = ["id", "created", "started_at", "finished_at"]

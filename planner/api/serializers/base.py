@@ -17,8 +17,10 @@ from rest_framework.settings import api_settings
 from planner.api.constants import API_NAMESPACE
 from planner.services.errors import BulkValidationError
 
-# The serializer context's cache of related objects read from ids (BriefRelatedField).
+# The serializer context's caches (BriefRelatedField): related objects read from ids, and
+# the brief forms shown, by model and id.
 RELATED_OBJECTS = "related_objects"
+BRIEF_FORMS = "brief_forms"
 
 
 def detail_view_name(model: type[Model]) -> str:
@@ -101,12 +103,18 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return cache[key]
 
     def to_representation(self, value: Model) -> dict[str, Any]:
-        url = reverse(
-            detail_view_name(type(value)),
-            kwargs={"pk": value.pk},
-            request=self.context.get("request"),
-        )
-        return {"id": value.pk, "name": value.name, "url": url}
+        # A page of rows names the same few clusters and networks over and over: each
+        # object's brief form is built once per request.
+        briefs = self.context.setdefault(BRIEF_FORMS, {})
+        key = (type(value), value.pk)
+        if key not in briefs:
+            url = reverse(
+                detail_view_name(type(value)),
+                kwargs={"pk": value.pk},
+                request=self.context.get("request"),
+            )
+            briefs[key] = {"id": value.pk, "name": value.name, "url": url}
+        return briefs[key]
 
 
 def readable_fields(serializer: serializers.Serializer) -> list[serializers.Field]:
