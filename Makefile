@@ -8,6 +8,8 @@ KUBE_APISERVER_BIN ?= $(HYBRIDPLAN_K8S_CACHE)/kube-apiserver-v1.20.2
 # The suite runs on PostgreSQL and Redis; override these to point it elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hybridplan
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Tests that also run on the embedded SQLite (a file; see tests/conftest.py).
+SQLITE_TESTS ?= tests/test_parallel_carving.py
 
 .PHONY: run test lint venv kube-apiserver bench
 
@@ -26,7 +28,10 @@ kube-apiserver:
 	HYBRIDPLAN_K8S_CACHE=$(HYBRIDPLAN_K8S_CACHE) scripts/build-kube-apiserver.sh
 
 # The checks run first, and a failing one stops the run before the suite.
+# The embedded default's SQLite is tested where it differs (parallel writers), then the whole
+# suite runs on PostgreSQL and Redis.
 test: venv lint kube-apiserver
+	DATABASE_URL=sqlite://:memory: $(PY) -m pytest $(SQLITE_TESTS)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	KUBE_APISERVER_BIN=$(KUBE_APISERVER_BIN) $(PY) -m pytest
 

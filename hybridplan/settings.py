@@ -92,6 +92,17 @@ if (
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD
     )
+# SQLite has no row locks, and a DEFERRED transaction (its default) that reads first and
+# writes later fails with "database is locked" when another wrote meanwhile. IMMEDIATE
+# takes the write lock as the transaction begins, so writers wait their turn (up to the
+# timeout) instead; WAL lets readers go on while one writes.
+SQLITE_BUSY_TIMEOUT_S = 30
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=SQLITE_BUSY_TIMEOUT_S,
+        init_command="PRAGMA journal_mode=WAL",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

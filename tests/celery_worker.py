@@ -7,21 +7,12 @@ import time
 import uuid
 from pathlib import Path
 
-from django.conf import settings
-
 from hybridplan.celery import app as celery_app
+from tests.web_server import database_url_of_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 60
 PING_TIMEOUT_S = 1.0
-
-
-def database_url() -> str:
-    """The URL of the database the tests use now (pytest-django's test database)."""
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}{port}/{db['NAME']}"
 
 
 class WorkerProcess:
@@ -34,7 +25,7 @@ class WorkerProcess:
     def start(self) -> "WorkerProcess":
         # Everything this session sends goes to a queue only this worker reads.
         celery_app.conf.task_default_queue = self.queue
-        env = os.environ | {"DATABASE_URL": database_url()}
+        env = os.environ | {"DATABASE_URL": database_url_of_tests()}
         command = [
             sys.executable,
             "-m",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.celery_worker import WorkerProcess
+from tests.web_server import WebServerProcess
 
 
 def pytest_report_header(config) -> list[str]:
@@ -18,6 +19,17 @@ def pytest_report_header(config) -> list[str]:
         f"{database['NAME']} at {where}",
         f"hybridplan celery broker: {settings.CELERY_BROKER_URL.split('@')[-1]}",
     ]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory) -> None:
+    """On SQLite, the test database is a file, as `make run`'s is: the live server's threads
+    then write through connections of their own and contend for the write lock as real
+    clients do (pytest-django hands them the test's one connection to an in-memory one)."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test_file = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_file)
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +52,12 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     worker = WorkerProcess(tmp_path_factory.mktemp("celery") / "worker.log").start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="session")
+def web_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """gunicorn with several worker processes on the test database, as `make run` serves:
+    tests that use it need `transactional_db`, so that what they write is visible to it."""
+    server = WebServerProcess(tmp_path_factory.mktemp("gunicorn") / "server.log").start()
+    yield server
+    server.stop()

@@ -1,5 +1,7 @@
-"""Parallel carving through the API with real commits: no two results overlap, and every
-request that loses the race gets a clean 409 (never a 500, never a silent overlap)."""
+"""Parallel carving through the API with real commits, served by gunicorn's worker processes
+as `make run` serves it, on PostgreSQL and on the embedded SQLite: no two results overlap,
+and every request that loses the race gets a clean 409 (never a 500, never a silent
+overlap)."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -47,7 +49,7 @@ def assert_disjoint(subnets, first_field: str, last_field: str) -> None:
         assert start > previous_end, spans
 
 
-def test_parallel_slices_of_one_segment(live_server, token):
+def test_parallel_slices_of_one_segment(web_server, token):
     segment = make_segment()
     make_node(segment, "192.168.56.2")
     # 252 usable addresses after the gateway and the node: room for six slices of 40.
@@ -55,7 +57,7 @@ def test_parallel_slices_of_one_segment(live_server, token):
     bodies = [
         {"network": networks[i % 4].pk, "name": f"slice-{i}", "size": 40} for i in range(THREADS)
     ]
-    responses = fire(f"{live_server.url}/api/segments/{segment.pk}/carve/", token, bodies)
+    responses = fire(f"{web_server.url}/api/segments/{segment.pk}/carve/", token, bodies)
     codes = sorted(response.status_code for response in responses)
     assert codes == [201] * 6 + [409] * 2, [r.text for r in responses]
     for response in responses:
@@ -64,7 +66,7 @@ def test_parallel_slices_of_one_segment(live_server, token):
     assert_disjoint(Subnet.objects.all(), "window_first_key", "window_last_key")
 
 
-def test_parallel_blocks_of_one_pool(live_server, token):
+def test_parallel_blocks_of_one_pool(web_server, token):
     pool = make_pool("100.64.0.0/21")
     networks = [
         make_network(make_cluster(f"c{i}"), "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
@@ -74,7 +76,7 @@ def test_parallel_blocks_of_one_pool(live_server, token):
         {"network": networks[i % 4].pk, "name": f"block-{i}", "prefixlen": 23}
         for i in range(THREADS)
     ]
-    responses = fire(f"{live_server.url}/api/pools/{pool.pk}/carve/", token, bodies)
+    responses = fire(f"{web_server.url}/api/pools/{pool.pk}/carve/", token, bodies)
     codes = sorted(response.status_code for response in responses)
     assert codes == [201] * 4 + [409] * 4, [r.text for r in responses]
     assert_disjoint(Subnet.objects.all(), "first_key", "last_key")
