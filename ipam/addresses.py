@@ -106,11 +106,19 @@ class Cidr:
         return f"{int_to_text(self.first, self.family)}/{self.prefixlen}"
 
 
+# Go's `dtoi` gives up once the value reaches this (net/parse.go's `big`).
+_DTOI_BIG = 0xFFFFFF
+
+
 def _dtoi(text: str) -> int | None:
-    """Go's `dtoi`: ASCII decimal digits only, leading zeros allowed."""
-    if not text or not text.isascii() or not text.isdigit() or len(text) > 7:
+    """Go's `dtoi`: ASCII decimal digits only, any number of leading zeros, below `big`."""
+    if not text or not text.isascii() or not text.isdigit():
         return None
-    return int(text)
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(_DTOI_BIG)):  # never parse a huge string of digits
+        return None
+    value = int(digits)
+    return value if value < _DTOI_BIG else None
 
 
 def parse_cidr(text: str) -> Cidr:

@@ -52,8 +52,22 @@ def test_canonical_ip_matches_go(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["1.2.3", "010.0.0.1", "1.2.3.04", "::ffff:01.2.3.4", "1.2.3.256", " 1.2.3.4", "1.2.3.4\n",
-     "fe80::1%eth0", "12345::", "1::2:3:4:5:6:7:8", "", "10.0.0.0/24", "x", "1.2.3.4\x00"],
+    [
+        "1.2.3",
+        "010.0.0.1",
+        "1.2.3.04",
+        "::ffff:01.2.3.4",
+        "1.2.3.256",
+        " 1.2.3.4",
+        "1.2.3.4\n",
+        "fe80::1%eth0",
+        "12345::",
+        "1::2:3:4:5:6:7:8",
+        "",
+        "10.0.0.0/24",
+        "x",
+        "1.2.3.4\x00",
+    ],
 )
 def test_go_rejects(text):
     assert try_parse_ip(text) is None
@@ -72,6 +86,8 @@ def test_mapped_address_is_ipv4():
         ("10.0.0.0/24", IPV4, 0x0A000000, 24, False, "10.0.0.0/24"),
         ("10.0.0.1/24", IPV4, 0x0A000000, 24, True, "10.0.0.0/24"),
         ("10.0.0.0/024", IPV4, 0x0A000000, 24, False, "10.0.0.0/24"),
+        # Go's dtoi takes any number of leading zeros
+        ("10.0.0.0/00000000000000000024", IPV4, 0x0A000000, 24, False, "10.0.0.0/24"),
         ("FD00:0::/120", IPV6, 0xFD00 << 112, 120, False, "fd00::/120"),
         # Go's Contains and String treat a mapped /104 as the IPv4 /8
         ("::ffff:10.0.0.0/104", IPV4, 0x0A000000, 8, False, "10.0.0.0/8"),
@@ -85,8 +101,25 @@ def test_parse_cidr(text, family, first, prefixlen, host_bits, canonical):
     assert is_canonical(text) == (text == canonical)
 
 
-@pytest.mark.parametrize("text", ["10.0.0.0", "10.0.0.0/33", "10.0.0.0/", "fd00::/129",
-                                  "10.0.0.0/x", "10.0.0.0/-1", "10.0.0.0/ 8"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10.0.0.0",
+        "10.0.0.0/33",
+        "10.0.0.0/",
+        "fd00::/129",
+        "10.0.0.0/x",
+        "10.0.0.0/-1",
+        "10.0.0.0/ 8",
+        "10.0.0.0/+8",
+        # only ASCII digits: Go's dtoi stops at any other
+        "10.0.0.0/\uff12\uff14",
+        "10.0.0.0/\u0662\u0664",
+        "10.0.0.0/\u00b2",
+        "10.0.0.0/16777216",
+        "10.0.0.0/" + "9" * 5000,
+    ],
+)
 def test_parse_cidr_rejects(text):
     with pytest.raises(AddressError):
         parse_cidr(text)
