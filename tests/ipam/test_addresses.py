@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipam.addresses import (
+    Cidr,
     canonical_cidr,
     canonical_ip,
     int_to_text,
@@ -78,6 +79,21 @@ def test_go_rejects(text):
 def test_mapped_address_is_ipv4():
     assert parse_ip("::ffff:10.0.0.5") == (IPV4, 0x0A000005)
     assert parse_ip("fe20::1") == (IPV6, (0xFE20 << 112) + 1)
+
+
+def test_an_address_holds_its_family_value_and_canonical_text():
+    address = parse_ip("::FFFF:10.0.0.5")
+    assert (address.family, address.value, address.text) == (IPV4, 0x0A000005, "10.0.0.5")
+    assert parse_ip("FE20::0001").text == "fe20::1"
+
+
+def test_a_mapped_network_prints_as_the_ipv4_network_go_prints():
+    # Go's IPNet.String() of ::ffff:1.2.3.0/120 is "1.2.3.0/24", as parse_cidr reads it back.
+    mapped = Cidr(IPV6, 0xFFFF_0102_0300, 120)
+    assert mapped.text == "1.2.3.0/24"
+    assert parse_cidr(mapped.text) == Cidr(IPV4, 0x01020300, 24)
+    assert Cidr(IPV6, 0xFFFF << 32, 96).text == "0.0.0.0/0"
+    assert Cidr(IPV6, 0, 80).text == "::/80"
 
 
 @pytest.mark.parametrize(
