@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 import socket
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ipam.constants import FAMILY_BITS, IPV4, IPV6
 from ipam.errors import AddressError
 
 _MAPPED_PREFIX = 0xFFFF << 32  # ::ffff:0:0/96
 _MAPPED_MASK = ((1 << 96) - 1) << 32
+_MAPPED_PREFIXLEN = 96
 _V4_MASK = (1 << 32) - 1
 
 
@@ -48,15 +50,28 @@ def _parse_raw(text: str) -> tuple[int, int]:
     return family, int.from_bytes(packed, "big")
 
 
-def parse_ip(text: str) -> tuple[int, int]:
-    """`net.ParseIP`: (family, integer); an IPv4-mapped IPv6 address is IPv4, as `To4()` says."""
+class Address(NamedTuple):
+    """An address as Go's `net.ParseIP` reads it. A tuple, so `family, value = parse_ip(text)`
+    unpacks it, and addresses sort as their keys do: by family, then by value."""
+
+    family: int
+    value: int
+
+    @property
+    def text(self) -> str:
+        """`net.IP.String()`: the canonical text."""
+        return int_to_text(self.value, self.family)
+
+
+def parse_ip(text: str) -> Address:
+    """`net.ParseIP`; an IPv4-mapped IPv6 address is IPv4, as `To4()` says."""
     family, value = _parse_raw(text)
-    if family == IPV6 and value & _MAPPED_MASK == _MAPPED_PREFIX:
-        return IPV4, value & _V4_MASK
-    return family, value
+    if family == IPV6 and _is_mapped(value):
+        return Address(IPV4, value & _V4_MASK)
+    return Address(family, value)
 
 
-def try_parse_ip(text: str) -> tuple[int, int] | None:
+def try_parse_ip(text: str) -> Address | None:
     """`parse_ip`, or None where Go's `net.ParseIP` returns nil."""
     try:
         return parse_ip(text)
@@ -102,15 +117,27 @@ class Cidr:
 
     @property
     def text(self) -> str:
-        """`IPNet.String()` of the network: canonical CIDR text."""
+        """`IPNet.String()` of the network: canonical CIDR text. Go prints an IPv4-mapped
+        network of /96 or longer as the IPv4 network it stands for, as parse_cidr reads it."""
+        if self.family == IPV6 and self.prefixlen >= _MAPPED_PREFIXLEN and _is_mapped(self.first):
+            ipv4_prefixlen = self.prefixlen - _MAPPED_PREFIXLEN
+            return f"{int_to_text(self.first & _V4_MASK, IPV4)}/{ipv4_prefixlen}"
         return f"{int_to_text(self.first, self.family)}/{self.prefixlen}"
 
 
+# Go's `dtoi` gives up once the value reaches this (net/parse.go's `big`).
+_DTOI_BIG = 0xFFFFFF
+
+
 def _dtoi(text: str) -> int | None:
-    """Go's `dtoi`: ASCII decimal digits only, leading zeros allowed."""
-    if not text or not text.isascii() or not text.isdigit() or len(text) > 7:
+    """Go's `dtoi`: ASCII decimal digits only, any number of leading zeros, below `big`."""
+    if not text or not text.isascii() or not text.isdigit():
         return None
-    return int(text)
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(_DTOI_BIG)):  # never parse a huge string of digits
+        return None
+    value = int(digits)
+    return value if value < _DTOI_BIG else None
 
 
 def parse_cidr(text: str) -> Cidr:
@@ -123,8 +150,8 @@ def parse_cidr(text: str) -> Cidr:
     prefixlen = _dtoi(mask)
     if prefixlen is None or prefixlen > FAMILY_BITS[family]:
         raise AddressError(f"invalid CIDR {text!r}")
-    if family == IPV6 and prefixlen >= 96 and _is_mapped(value):
-        return Cidr(IPV4, value & _V4_MASK, prefixlen - 96)
+    if family == IPV6 and prefixlen >= _MAPPED_PREFIXLEN and _is_mapped(value):
+        return Cidr(IPV4, value & _V4_MASK, prefixlen - _MAPPED_PREFIXLEN)
     return Cidr(family, value, prefixlen)
 
 
@@ -154,8 +181,7 @@ def int_to_text(value: int, family: int) -> str:
 
 def canonical_ip(text: str) -> str:
     """Go's canonical text of an address (raises AddressError if Go would not parse it)."""
-    family, value = parse_ip(text)
-    return int_to_text(value, family)
+    return parse_ip(text).text
 
 
 def canonical_cidr(text: str) -> str:
@@ -165,7 +191,7 @@ def canonical_cidr(text: str) -> str:
 
 def is_canonical_ip(text: str) -> bool:
     parsed = try_parse_ip(text)
-    return parsed is not None and int_to_text(parsed[1], parsed[0]) == text
+    return parsed is not None and parsed.text == text
 
 
 def is_canonical_cidr(text: str) -> bool:

@@ -12,9 +12,9 @@ def cidr_blocks(start: int, end: int, bits: int) -> Iterator[tuple[int, int]]:
     first: at most 2 * bits of them, whatever the size of the range."""
     while start <= end:
         # The largest block aligned at `start` that still ends inside the range.
-        size = start & -start if start else 1 << bits
-        while size > end - start + 1:
-            size >>= 1
+        aligned = start & -start if start else 1 << bits
+        fitting = 1 << ((end - start + 1).bit_length() - 1)
+        size = min(aligned, fitting)
         yield start, bits - size.bit_length() + 1
         start += size
 

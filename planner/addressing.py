@@ -1,15 +1,14 @@
-"""Parsing of address and CIDR text typed by users, and the sortable keys stored beside it.
+"""Address and CIDR text typed by users, read into ipam's value types, and the sortable keys
+stored beside them.
 
-Input is normalised to Hybridnet's canonical text (SPEC 5.6); anything ambiguous is refused
-with a message that names the problem, never silently rewritten into something else.
+ipam reads the text as Go does; this adapter normalises it to Hybridnet's canonical text (SPEC
+5.6) and refuses anything ambiguous with a ValidationError that names the problem, never
+silently rewriting it into something else.
 """
-
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from ipam.addresses import int_to_text, parse_ip
-from ipam.addresses import parse_cidr as parse_go_cidr
+from ipam.addresses import Address, Cidr, int_to_text, parse_cidr, parse_ip
 from ipam.blocks import ancestors
 from ipam.constants import FAMILY_BITS, IPV4
 from ipam.errors import AddressError
@@ -18,41 +17,6 @@ from planner.constants import ADDRESS_KEY_LENGTH
 ADDRESS_BYTES = ADDRESS_KEY_LENGTH - 1
 # The family byte of keys no stored address has (containing_cidr_keys pads with them).
 NO_FAMILY = 0
-
-
-@dataclass(frozen=True)
-class ParsedAddress:
-    family: int
-    value: int
-    text: str
-
-    @property
-    def key(self) -> bytes:
-        return address_key(self.family, self.value)
-
-
-@dataclass(frozen=True)
-class ParsedCidr:
-    family: int
-    first: int
-    last: int
-    prefixlen: int
-    text: str
-
-    @property
-    def first_key(self) -> bytes:
-        return address_key(self.family, self.first)
-
-    @property
-    def last_key(self) -> bytes:
-        return address_key(self.family, self.last)
-
-    @property
-    def size(self) -> int:
-        return self.last - self.first + 1
-
-    def contains(self, address: ParsedAddress) -> bool:
-        return address.family == self.family and self.first <= address.value <= self.last
 
 
 def address_key(family: int, value: int) -> bytes:
@@ -86,32 +50,37 @@ def key_to_text(key: bytes) -> str:
     return int_to_text(key_value(key), key[0])
 
 
-def parse_address(text: str) -> ParsedAddress:
-    """An IPv4 or IPv6 address as Go reads it, returned in canonical text."""
+def parse_address(text: str) -> Address:
+    """An IPv4 or IPv6 address as Go reads it (its `text` is the canonical spelling)."""
     raw = (text or "").strip()
     if "/" in raw:
         raise ValidationError(f"{raw!r} is a CIDR, not a single address")
     try:
-        family, value = parse_ip(raw)
+        address = parse_ip(raw)
     except AddressError:
         raise ValidationError(f"{raw!r} is not a valid IP address") from None
-    if family == IPV4 and ":" in raw:
+    if address.family == IPV4 and ":" in raw:
         # Go would read it as IPv4; say so rather than store a different spelling.
         raise ValidationError(f"{raw!r} is an IPv4-mapped IPv6 address: write the IPv4 address")
-    return ParsedAddress(family, value, int_to_text(value, family))
+    return address
 
 
-def parse_cidr(text: str) -> ParsedCidr:
-    """A network in CIDR form without host bits, returned in canonical text."""
+def parse_network(text: str) -> Cidr:
+    """A network in CIDR form without host bits (its `text` is the canonical spelling)."""
     raw = (text or "").strip()
     address_text, slash, length_text = raw.partition("/")
     if not slash or not length_text.isdigit():
         raise ValidationError(f"{raw!r} is not in CIDR form (address/prefix length)")
+    if not length_text.isascii():
+        # Full-width or other Unicode digits: Go reads only 0-9, and the address part alike.
+        raise ValidationError(f"{raw!r}: write the prefix length with the ASCII digits 0-9")
     address = parse_address(address_text)
-    prefixlen, max_length = int(length_text), FAMILY_BITS[address.family]
-    if prefixlen > max_length:
-        raise ValidationError(f"{raw!r}: prefix length /{prefixlen} exceeds /{max_length}")
-    network = parse_go_cidr(f"{address.text}/{prefixlen}")
+    try:
+        network = parse_cidr(f"{address.text}/{length_text}")
+    except AddressError:
+        # The address is valid and the length all digits: only the length can be too long.
+        length, max_length = length_text.lstrip("0") or "0", FAMILY_BITS[address.family]
+        raise ValidationError(f"{raw!r}: prefix length /{length} exceeds /{max_length}") from None
     if network.has_host_bits:
         raise ValidationError(f"{raw!r} has host bits set: the network address is {network.text}")
-    return ParsedCidr(address.family, network.first, network.last, prefixlen, network.text)
+    return network

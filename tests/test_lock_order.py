@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import OperationalError, close_old_connections, connection, transaction
 
-from planner.addressing import parse_address
+from planner.addressing import address_key, parse_address
 from planner.choices import NetworkTypeChoices
 from planner.models import NodeSegment, Subnet
 from planner.services.carving import carve_pool, carve_segment
@@ -130,6 +130,6 @@ def test_editing_what_moves_no_address_locks_no_space():
         with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            moved_end = parse_address("192.168.56.30").key
+            moved_end = address_key(*parse_address("192.168.56.30"))
             Subnet.objects.filter(pk=slice_.pk).update(window_last_key=moved_end)
     assert Subnet.objects.get(pk=slice_.pk).description == "edited meanwhile"

@@ -13,7 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
-from planner.addressing import ParsedAddress, parse_address, parse_cidr
+from ipam.addresses import Address
+from planner.addressing import address_key, parse_address, parse_network
 from planner.models import (
     AddressPool,
     Cluster,
@@ -49,7 +50,7 @@ class ParsedTextFormField(forms.CharField):
 
 
 def canonical_cidr(text: str) -> str:
-    return parse_cidr(text).text
+    return parse_network(text).text
 
 
 class AddressFormField(ParsedTextFormField):
@@ -82,12 +83,11 @@ class AddressFilter(django_filters.Filter):
         super().__init__(**kwargs)
         self.first_field, self.last_field = first_field, last_field
 
-    def filter(self, qs: QuerySet, value: ParsedAddress | None) -> QuerySet:
+    def filter(self, qs: QuerySet, value: Address | None) -> QuerySet:
         if value in EMPTY_VALUES:
             return qs
-        return qs.filter(
-            **{f"{self.first_field}__lte": value.key, f"{self.last_field}__gte": value.key}
-        )
+        key = address_key(value.family, value.value)
+        return qs.filter(**{f"{self.first_field}__lte": key, f"{self.last_field}__gte": key})
 
 
 def contains_filter(first_field: str = "first_key", last_field: str = "last_key"):

@@ -3,7 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from planner.addressing import ParsedAddress, ParsedCidr, parse_address, parse_cidr
+from ipam.addresses import Address, Cidr
+from planner.addressing import address_key, parse_address, parse_network
 from planner.choices import IPFamilyChoices
 from planner.constants import ADDRESS_KEY_LENGTH, ADDRESS_TEXT_MAX_LENGTH
 
@@ -36,14 +37,15 @@ class CidrModel(TimestampedModel):
         super().save(*args, **kwargs)
 
     @property
-    def parsed_cidr(self) -> ParsedCidr:
-        return parse_cidr(self.cidr)
+    def parsed_cidr(self) -> Cidr:
+        return parse_network(self.cidr)
 
     def normalize_addresses(self) -> None:
         """Canonicalise the address text and derive the keys; raises ValidationError by field."""
-        network = parse_field("cidr", parse_cidr, self.cidr)
+        network = parse_field("cidr", parse_network, self.cidr)
         self.cidr, self.family = network.text, network.family
-        self.first_key, self.last_key = network.first_key, network.last_key
+        self.first_key = address_key(network.family, network.first)
+        self.last_key = address_key(network.family, network.last)
 
     def clean(self) -> None:
         super().clean()
@@ -58,15 +60,15 @@ def parse_field(field: str, parser, text: str):
         raise ValidationError({field: error.messages}) from None
 
 
-def parse_member_address(field: str, text: str, network: ParsedCidr) -> ParsedAddress:
+def parse_member_address(field: str, text: str, network: Cidr) -> Address:
     """An address that must lie inside *network* (same family, inside the CIDR)."""
     address = parse_field(field, parse_address, text)
-    if not network.contains(address):
+    if not network.contains(*address):
         raise ValidationError({field: f"{address.text} is not inside {network.text}"})
     return address
 
 
-def is_network_or_broadcast(address: ParsedAddress, network: ParsedCidr) -> bool:
+def is_network_or_broadcast(address: Address, network: Cidr) -> bool:
     """The network address, or for IPv4 the broadcast address: never usable by a host."""
     if network.size <= 2:  # /31, /32, /127, /128: no network/broadcast addresses to avoid
         return False

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from ipam.addresses import parse_cidr as parse_go_cidr
+from ipam.addresses import Cidr
 from ipam.allocatable import default_end, default_start, range_total
 from ipam.planner_checks import Finding
 from ipam.spec import AddressRange
-from planner.addressing import ParsedCidr, address_key, key_to_text
+from planner.addressing import address_key, key_to_text
 from planner.choices import (
     DEFAULT_MODE_FOR_TYPE,
     MODES_FOR_TYPE,
@@ -236,7 +236,7 @@ class Subnet(CidrModel):
             exclude_ips=tuple(self.exclude_ips),
         )
 
-    def _normalize_address_list(self, field: str, network: ParsedCidr) -> None:
+    def _normalize_address_list(self, field: str, network: Cidr) -> None:
         values = getattr(self, field)
         if not isinstance(values, list):
             raise ValidationError({field: "must be a list of IP addresses"})
@@ -246,16 +246,17 @@ class Subnet(CidrModel):
             raise ValidationError({field: f"listed more than once: {', '.join(duplicates)}"})
         setattr(self, field, canonical)
 
-    def _window(self, network: ParsedCidr) -> tuple[int, int]:
+    def _window(self, network: Cidr) -> tuple[int, int]:
         """start..end with Hybridnet's defaults where they are not written (SPEC 5.1)."""
-        cidr = parse_go_cidr(self.cidr)
         first = (
             parse_member_address("start", self.start, network).value
             if self.start
-            else default_start(cidr)
+            else default_start(network)
         )
         last = (
-            parse_member_address("end", self.end, network).value if self.end else default_end(cidr)
+            parse_member_address("end", self.end, network).value
+            if self.end
+            else default_end(network)
         )
         return first, last
 

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from planner.addressing import parse_address
+from planner.addressing import address_key, parse_address
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH
 from planner.models.base import address_key_field
@@ -42,8 +42,9 @@ class ObservedIPInstance(models.Model):
         return f"{self.cluster}/{self.namespace}/{self.name}"
 
     def save(self, *args, **kwargs):
-        # bulk_create skips this: bulk writers set ip_key themselves (parse_address(ip).key).
-        self.ip_key = parse_address(self.ip).key
+        # bulk_create skips this: bulk writers set ip_key themselves.
+        address = parse_address(self.ip)
+        self.ip_key = address_key(address.family, address.value)
         super().save(*args, **kwargs)
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from ipam.constants import VLAN_ID_MIN
+from planner.addressing import address_key
 from planner.choices import PoolPurposeChoices, ReservationKindChoices
 from planner.constants import ADDRESS_KEY_LENGTH, ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH
 from planner.models.base import (
@@ -200,7 +201,7 @@ class Node(TimestampedModel):
             )
         if address.text == self.segment.gateway:
             raise ValidationError({"ip": f"{address.text} is the gateway of {self.segment.name}"})
-        self.ip, self.ip_key = address.text, address.key
+        self.ip, self.ip_key = address.text, address_key(address.family, address.value)
 
     def clean(self) -> None:
         super().clean()
@@ -275,9 +276,9 @@ class Reservation(TimestampedModel):
         end = parse_member_address("end", self.end, network) if self.end else start
         if end.value < start.value:
             raise ValidationError({"end": f"end {end.text} is before start {start.text}"})
-        self.start, self.start_key = start.text, start.key
+        self.start, self.start_key = start.text, address_key(start.family, start.value)
         self.end = end.text if end != start else ""
-        self.end_key = end.key
+        self.end_key = address_key(end.family, end.value)
 
     def clean(self) -> None:
         super().clean()

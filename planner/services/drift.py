@@ -25,7 +25,7 @@ def missing_exclusions(subnet: Subnet, excluded: IntervalSet | None = None) -> l
     # Stored addresses are canonical text (Subnet.normalize_addresses): parsed, they compare
     # as IPAM compares their text. Only what is missing is listed, address by address.
     listed = [*subnet.exclude_ips, subnet.gateway] if subnet.gateway else subnet.exclude_ips
-    values = (parse_ip(text)[1] for text in listed)
+    values = (parse_ip(text).value for text in listed)
     missing = inside.subtract(IntervalSet((value, value) for value in values))
     return [
         int_to_text(value, subnet.family)

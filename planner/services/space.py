@@ -15,8 +15,10 @@ from itertools import chain, islice
 
 from django.db.models import Exists, OuterRef
 
-from ipam.addresses import int_to_text, parse_cidr
+from ipam.addresses import Cidr, int_to_text, parse_cidr
 from ipam.allocatable import default_end, default_start
+from ipam.blocks import cidr_blocks
+from ipam.constants import FAMILY_BITS
 from ipam.intervals import Interval, IntervalSet, first_fit_in, gaps
 from planner.addressing import address_key, containing_cidr_keys, key_value, parse_address
 from planner.choices import ReservationKindChoices
@@ -36,6 +38,7 @@ class FreeInterval:
     start: str
     end: str
     size: int
+    cidrs: tuple[str, ...]  # the fewest CIDRs covering start..end exactly, lowest first
 
 
 def span_text(family: int, first: int, last: int) -> str:
@@ -54,13 +57,20 @@ def instance_ranges(rows, first_field: str, last_field: str) -> IntervalSet:
     )
 
 
+def free_interval(family: int, start: int, end: int) -> FreeInterval:
+    cover = cidr_blocks(start, end, FAMILY_BITS[family])
+    return FreeInterval(
+        int_to_text(start, family),
+        int_to_text(end, family),
+        end - start + 1,
+        tuple(Cidr(family, first, prefixlen).text for first, prefixlen in cover),
+    )
+
+
 def free_intervals(
     family: int, taken: Iterator[Interval], lo: int, hi: int, limit: int
 ) -> list[FreeInterval]:
-    return [
-        FreeInterval(int_to_text(start, family), int_to_text(end, family), end - start + 1)
-        for start, end in islice(gaps(taken, lo, hi), limit)
-    ]
+    return [free_interval(family, start, end) for start, end in islice(gaps(taken, lo, hi), limit)]
 
 
 def largest_free(taken: Iterator[Interval], lo: int, hi: int) -> Interval | None:

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 
 from planner.api.constants import API_NAMESPACE, FREE_INTERVALS_MAX_LIMIT
 from planner.choices import NetworkTypeChoices
@@ -128,8 +129,35 @@ class SegmentCarveAPITest(APIViewTestCase):
         self.assertEqual(
             response.data,
             [
-                {"start": "192.168.56.7", "end": "192.168.56.99", "size": 93},
-                {"start": "192.168.56.150", "end": "192.168.56.254", "size": 105},
+                {
+                    "start": "192.168.56.7",
+                    "end": "192.168.56.99",
+                    "size": 93,
+                    "cidrs": [
+                        "192.168.56.7/32",
+                        "192.168.56.8/29",
+                        "192.168.56.16/28",
+                        "192.168.56.32/27",
+                        "192.168.56.64/27",
+                        "192.168.56.96/30",
+                    ],
+                },
+                {
+                    "start": "192.168.56.150",
+                    "end": "192.168.56.254",
+                    "size": 105,
+                    "cidrs": [
+                        "192.168.56.150/31",
+                        "192.168.56.152/29",
+                        "192.168.56.160/27",
+                        "192.168.56.192/27",
+                        "192.168.56.224/28",
+                        "192.168.56.240/29",
+                        "192.168.56.248/30",
+                        "192.168.56.252/31",
+                        "192.168.56.254/32",
+                    ],
+                },
             ],
         )
         for limit in (0, FREE_INTERVALS_MAX_LIMIT + 1, "many"):
@@ -137,10 +165,18 @@ class SegmentCarveAPITest(APIViewTestCase):
 
     def test_free_space_of_an_ipv6_segment_is_counted_not_listed(self) -> None:
         response = self.client.get(action_url(NodeSegment, "free", self.objects[1].pk))
+        [free] = response.data
         self.assertEqual(
-            response.data,
-            [{"start": "fd00:1::2", "end": "fd00:1::ffff:ffff:ffff:ffff", "size": 2**64 - 2}],
+            (free["start"], free["end"], free["size"]),
+            ("fd00:1::2", "fd00:1::ffff:ffff:ffff:ffff", 2**64 - 2),
         )
+        # One CIDR per prefix length from /127 up to /65: a cover, never the addresses.
+        cidrs = free["cidrs"]
+        self.assertEqual(
+            (cidrs[0], cidrs[1], cidrs[-1]),
+            ("fd00:1::2/127", "fd00:1::4/126", "fd00:1:0:0:8000::/65"),
+        )
+        self.assertEqual(len(cidrs), 63)
 
 
 class PoolCarveAPITest(APIViewTestCase):
@@ -231,8 +267,44 @@ class PoolCarveAPITest(APIViewTestCase):
         self.carve(self.objects[0], 26)
         response = self.client.get(action_url(AddressPool, "free", self.objects[0].pk))
         self.assertEqual(
-            response.data, [{"start": "100.64.0.64", "end": "100.64.0.255", "size": 192}]
+            response.data,
+            [
+                {
+                    "start": "100.64.0.64",
+                    "end": "100.64.0.255",
+                    "size": 192,
+                    "cidrs": ["100.64.0.64/26", "100.64.0.128/25"],
+                }
+            ],
         )
+
+    def test_free_space_of_an_ipv6_pool_as_cidrs(self) -> None:
+        pool = make_pool("fd00:200::/64", "v6-64")
+        url = action_url(AddressPool, "free", pool.pk)
+        self.assertEqual(
+            self.client.get(url).data,
+            [
+                {
+                    "start": "fd00:200::",
+                    "end": "fd00:200::ffff:ffff:ffff:ffff",
+                    "size": 2**64,
+                    "cidrs": ["fd00:200::/64"],
+                }
+            ],
+        )
+        self.assertStatus(self.carve(pool, 112), 201)
+        [free] = self.client.get(url).data
+        # The rest of the /64 after its first /112: one CIDR each from /112 to /65.
+        cidrs = free["cidrs"]
+        self.assertEqual((cidrs[0], cidrs[-1]), ("fd00:200::1:0/112", "fd00:200:0:0:8000::/65"))
+        self.assertEqual(len(cidrs), 48)
+
+    def test_the_schema_documents_the_cidrs_of_a_free_interval(self) -> None:
+        schema = SchemaGenerator().get_schema(public=True)
+        free = schema["components"]["schemas"]["FreeInterval"]
+        self.assertIn("cidrs", free["required"])
+        cidrs = free["properties"]["cidrs"]
+        self.assertEqual((cidrs["type"], cidrs["items"]), ("array", {"type": "string"}))
 
     def test_utilization_of_pools_is_listed(self) -> None:
         self.carve(self.objects[1], 112)

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipam.addresses import (
+    Cidr,
     canonical_cidr,
     canonical_ip,
     int_to_text,
@@ -80,12 +81,29 @@ def test_mapped_address_is_ipv4():
     assert parse_ip("fe20::1") == (IPV6, (0xFE20 << 112) + 1)
 
 
+def test_an_address_holds_its_family_value_and_canonical_text():
+    address = parse_ip("::FFFF:10.0.0.5")
+    assert (address.family, address.value, address.text) == (IPV4, 0x0A000005, "10.0.0.5")
+    assert parse_ip("FE20::0001").text == "fe20::1"
+
+
+def test_a_mapped_network_prints_as_the_ipv4_network_go_prints():
+    # Go's IPNet.String() of ::ffff:1.2.3.0/120 is "1.2.3.0/24", as parse_cidr reads it back.
+    mapped = Cidr(IPV6, 0xFFFF_0102_0300, 120)
+    assert mapped.text == "1.2.3.0/24"
+    assert parse_cidr(mapped.text) == Cidr(IPV4, 0x01020300, 24)
+    assert Cidr(IPV6, 0xFFFF << 32, 96).text == "0.0.0.0/0"
+    assert Cidr(IPV6, 0, 80).text == "::/80"
+
+
 @pytest.mark.parametrize(
     ("text", "family", "first", "prefixlen", "host_bits", "canonical"),
     [
         ("10.0.0.0/24", IPV4, 0x0A000000, 24, False, "10.0.0.0/24"),
         ("10.0.0.1/24", IPV4, 0x0A000000, 24, True, "10.0.0.0/24"),
         ("10.0.0.0/024", IPV4, 0x0A000000, 24, False, "10.0.0.0/24"),
+        # Go's dtoi takes any number of leading zeros
+        ("10.0.0.0/00000000000000000024", IPV4, 0x0A000000, 24, False, "10.0.0.0/24"),
         ("FD00:0::/120", IPV6, 0xFD00 << 112, 120, False, "fd00::/120"),
         # Go's Contains and String treat a mapped /104 as the IPv4 /8
         ("::ffff:10.0.0.0/104", IPV4, 0x0A000000, 8, False, "10.0.0.0/8"),
@@ -109,6 +127,13 @@ def test_parse_cidr(text, family, first, prefixlen, host_bits, canonical):
         "10.0.0.0/x",
         "10.0.0.0/-1",
         "10.0.0.0/ 8",
+        "10.0.0.0/+8",
+        # only ASCII digits: Go's dtoi stops at any other
+        "10.0.0.0/\uff12\uff14",
+        "10.0.0.0/\u0662\u0664",
+        "10.0.0.0/\u00b2",
+        "10.0.0.0/16777216",
+        "10.0.0.0/" + "9" * 5000,
     ],
 )
 def test_parse_cidr_rejects(text):

@@ -1,9 +1,13 @@
-"""Aligned blocks inside ranges: exact cover, alignment, largest block."""
+"""Aligned blocks inside ranges: exact cover, alignment, largest block; against netaddr too."""
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipam.blocks import ancestors, cidr_blocks, largest_block
+from ipam.constants import FAMILY_BITS
+from ipam.intervals import IntervalSet
+from tests.ipam.netaddr_oracle import FAMILIES, cover, interval_lists, nearby_addresses
 
 BITS = 32
 
@@ -53,3 +57,24 @@ def test_ancestors_are_the_aligned_blocks_that_contain_a_block():
     assert found[-1] == (0x0A000000, 15)
     assert all(start <= first < start + (1 << (32 - length)) for start, length in found)
     assert list(ancestors(first, 0, 32)) == []
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_blocks_are_netaddrs_cover_of_the_range(family, data):
+    ends = st.sampled_from(data.draw(nearby_addresses(family)))
+    first, last = sorted(data.draw(st.tuples(ends, ends)))
+    expected = [(cidr.first, cidr.prefixlen) for cidr in cover(first, last, family)]
+    assert list(cidr_blocks(first, last, FAMILY_BITS[family])) == expected
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_largest_block_is_the_widest_cidr_of_netaddrs_covers(family, data):
+    free = list(IntervalSet(data.draw(interval_lists(data.draw(nearby_addresses(family))))))
+    covers = [cidr for first, last in free for cidr in cover(first, last, family)]
+    widest = min(covers, key=lambda cidr: (cidr.prefixlen, cidr.first), default=None)
+    expected = None if widest is None else (widest.first, widest.prefixlen)
+    assert largest_block(free, FAMILY_BITS[family]) == expected

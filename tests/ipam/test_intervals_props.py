@@ -1,10 +1,21 @@
-"""Interval arithmetic: examples plus hypothesis properties checked against plain Python sets."""
+"""Interval arithmetic: examples plus hypothesis properties checked against plain Python sets
+and, over whole address families, against netaddr."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from netaddr import IPAddress
 
+from ipam.constants import FAMILY_BITS
 from ipam.intervals import IntervalSet, first_fit_in, gaps
+from tests.ipam.netaddr_oracle import (
+    FAMILIES,
+    cover,
+    interval_lists,
+    ip_set,
+    nearby_addresses,
+    ranges,
+)
 
 UNIVERSE = 200  # small enough to compare with explicit sets of integers
 
@@ -205,3 +216,50 @@ def test_first_fit_in_reads_only_up_to_the_fit():
 def test_first_fit_in_rejects_an_empty_request():
     with pytest.raises(ValueError):
         first_fit_in([(0, 9)], 0)
+
+
+# -- whole address families, against netaddr ---------------------------------------------------
+# The examples above compare with Python sets of a 200-integer universe; these draw addresses
+# anywhere in IPv4 and IPv6 and compare with netaddr's IPSet, which never enumerates either.
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_algebra_agrees_with_netaddr(family, data):
+    addresses = data.draw(nearby_addresses(family))
+    raw_a, raw_b = data.draw(interval_lists(addresses)), data.draw(interval_lists(addresses))
+    a, b = IntervalSet(raw_a), IntervalSet(raw_b)
+    oracle_a, oracle_b = ip_set(raw_a, family), ip_set(raw_b, family)
+    assert list(a) == ranges(oracle_a)
+    assert a.size == oracle_a.size
+    assert list(a.union(b)) == ranges(oracle_a | oracle_b)
+    assert list(a.subtract(b)) == ranges(oracle_a - oracle_b)
+    assert list(a.intersect(b)) == ranges(oracle_a & oracle_b)
+    assert a.overlaps(b) == (not oracle_a.isdisjoint(oracle_b))
+    for value in addresses:
+        assert a.contains(value) == (IPAddress(value, family) in oracle_a)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_free_space_search_agrees_with_netaddr(family, data):
+    addresses = data.draw(nearby_addresses(family))
+    raw = data.draw(interval_lists(addresses))
+    lo, hi = sorted(data.draw(st.tuples(st.sampled_from(addresses), st.sampled_from(addresses))))
+    free = ip_set([(lo, hi)], family) - ip_set(raw, family)
+    # Unmerged and overlapping, as rows come from a table: only sorted by start.
+    assert list(gaps(sorted(raw), lo, hi)) == ranges(free)
+
+    size = data.draw(st.integers(1, hi - lo + 2))
+    first_long_enough = next((run.first for run in free.iter_ipranges() if run.size >= size), None)
+    assert first_fit_in(gaps(sorted(raw), lo, hi), size) == first_long_enough
+
+    # An aligned block lies inside a free run's exact CIDR cover; the lowest is the start of
+    # the first cover CIDR at least as large.
+    prefixlen = data.draw(st.integers(0, FAMILY_BITS[family]))
+    block = 1 << (FAMILY_BITS[family] - prefixlen)
+    covers = [cidr for run in free.iter_ipranges() for cidr in cover(run.first, run.last, family)]
+    lowest_block = next((cidr.first for cidr in covers if cidr.prefixlen <= prefixlen), None)
+    assert first_fit_in(gaps(sorted(raw), lo, hi), block, block) == lowest_block

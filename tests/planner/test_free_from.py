@@ -5,7 +5,7 @@ stays the lowest fit whoever freed the space."""
 import pytest
 from django.db import connection
 
-from planner.addressing import key_to_text, parse_address
+from planner.addressing import address_key, key_to_text, parse_address
 from planner.models import AddressPool, Network, Node, NodeSegment, Reservation, Subnet
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.subnets import delete_subnet
@@ -16,7 +16,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's"),
 ]
 SLICE = 10
-MOVED_NODE_KEY = parse_address("192.168.56.200").key
+MOVED_NODE_KEY = address_key(*parse_address("192.168.56.200"))
 
 
 def hint(space: NodeSegment | AddressPool) -> str | None:

@@ -32,6 +32,12 @@ def messages(error: ValidationError) -> dict[str, list[str]]:
         ("192.168.300.0/24", "is not a valid IP address"),
         ("fd00::1/64", "has host bits set: the network address is fd00::/64"),
         ("10/8", "is not a valid IP address"),
+        ("::ffff:192.168.56.0/120", "is an IPv4-mapped IPv6 address: write the IPv4 address"),
+        # Go reads only the ASCII digits 0-9, in the prefix length as in the address.
+        ("192.168.56.0/\uff12\uff14", "write the prefix length with the ASCII digits 0-9"),
+        ("192.168.56.0/\u00b2", "write the prefix length with the ASCII digits 0-9"),
+        ("\uff11\uff19\uff12.168.56.0/24", "is not a valid IP address"),
+        ("192.168.56.0/" + "9" * 5000, "exceeds /32"),
     ],
 )
 def test_malformed_cidr_is_refused_with_the_reason(cidr, reason):

@@ -65,6 +65,11 @@ class FreeIntervalSerializer(serializers.Serializer):
     start = serializers.CharField()
     end = serializers.CharField()
     size = serializers.IntegerField(help_text="Number of addresses, start and end included.")
+    cidrs = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The fewest CIDRs covering start..end exactly, lowest first, for firewall "
+        "rules and route tables: at most 62 (IPv4) or 254 (IPv6), however large the interval.",
+    )
 
 
 class ManifestSerializer(serializers.Serializer):
