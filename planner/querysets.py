@@ -65,7 +65,7 @@ def cidrs_reaching(family: int, key: bytes, starts: list[bytes] | None = None) -
 
 def triggers_keep_spaces() -> bool:
     """Whether triggers keep each space's search hint (migration 0007) and planned size
-    (migration 0011): on PostgreSQL."""
+    (planner/sql/space_sizes.sql): on PostgreSQL."""
     return connection.vendor == "postgresql"
 
 
