@@ -21,7 +21,8 @@ CIDR_FIELDS = ("first_key", "last_key")
 
 
 def triggers_keep_spaces() -> bool:
-    """Whether triggers keep each space's search hint and planned size: on PostgreSQL."""
+    """Whether triggers keep each space's search hint (migration 0007) and planned size
+    (planner/sql/space_sizes.sql): on PostgreSQL."""
     return connection.vendor == "postgresql"
 
 

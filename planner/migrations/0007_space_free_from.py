@@ -10,7 +10,9 @@ carve search from the bottom again, and set the hint anew.
 
 from django.db import migrations, models
 
-FUNCTIONS = """
+# Row triggers on the subnets, replaced by migration 0011's statement triggers (which
+# recreate these when migrated backwards).
+SUBNET_FREED = """
 CREATE FUNCTION hybridplan_subnet_freed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE planner_nodesegment SET free_from_key = NULL
@@ -22,6 +24,17 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE TRIGGER hybridplan_subnet_deleted AFTER DELETE ON planner_subnet
+    FOR EACH ROW EXECUTE FUNCTION hybridplan_subnet_freed();
+CREATE TRIGGER hybridplan_subnet_moved AFTER UPDATE ON planner_subnet
+    FOR EACH ROW WHEN (OLD.first_key IS DISTINCT FROM NEW.first_key
+                       OR OLD.last_key IS DISTINCT FROM NEW.last_key
+                       OR OLD.window_first_key IS DISTINCT FROM NEW.window_first_key
+                       OR OLD.window_last_key IS DISTINCT FROM NEW.window_last_key)
+    EXECUTE FUNCTION hybridplan_subnet_freed();
+"""
+
+FUNCTIONS = """
 CREATE FUNCTION hybridplan_node_freed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE planner_nodesegment SET free_from_key = NULL
@@ -46,15 +59,6 @@ END $$;
 """
 
 TRIGGERS = """
-CREATE TRIGGER hybridplan_subnet_deleted AFTER DELETE ON planner_subnet
-    FOR EACH ROW EXECUTE FUNCTION hybridplan_subnet_freed();
-CREATE TRIGGER hybridplan_subnet_moved AFTER UPDATE ON planner_subnet
-    FOR EACH ROW WHEN (OLD.first_key IS DISTINCT FROM NEW.first_key
-                       OR OLD.last_key IS DISTINCT FROM NEW.last_key
-                       OR OLD.window_first_key IS DISTINCT FROM NEW.window_first_key
-                       OR OLD.window_last_key IS DISTINCT FROM NEW.window_last_key)
-    EXECUTE FUNCTION hybridplan_subnet_freed();
-
 CREATE TRIGGER hybridplan_node_deleted AFTER DELETE ON planner_node
     FOR EACH ROW EXECUTE FUNCTION hybridplan_node_freed();
 CREATE TRIGGER hybridplan_node_moved AFTER UPDATE ON planner_node
@@ -101,6 +105,7 @@ DROP FUNCTION IF EXISTS hybridplan_space_reshaped();
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SUBNET_FREED)
         schema_editor.execute(FUNCTIONS)
         schema_editor.execute(TRIGGERS)
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from ipam.constants import VLAN_ID_MIN
+from ipam.constants import FAMILY_BITS, VLAN_ID_MIN
 from planner.addressing import address_key
 from planner.choices import PoolPurposeChoices, ReservationKindChoices
 from planner.constants import ADDRESS_KEY_LENGTH, ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH
@@ -17,6 +17,9 @@ from planner.models.base import (
 )
 from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet
 from planner.validators import validate_k8s_name, validate_labels, validate_vlan_id
+
+# The digits of the most addresses a space can hold: all of IPv6.
+PLANNED_SIZE_DIGITS = len(str(1 << max(FAMILY_BITS.values())))
 
 
 class Site(TimestampedModel):
@@ -38,18 +41,29 @@ class AddressSpaceModel(CidrModel):
     # the 50,000th block as at the first. Raised by the carves; reset by PostgreSQL triggers
     # (migration 0007) when anything below it is freed. Unused on other databases.
     free_from_key = models.BinaryField(max_length=ADDRESS_KEY_LENGTH, null=True, editable=False)
-    # On PostgreSQL the table also has `planned_size`, the addresses inside the space's
-    # subnets, kept by triggers (migration 0011) and read by planner.services.utilization. It
-    # is no model field, so no save, fixture or dump ever writes it.
+    # Kept on PostgreSQL by triggers whoever writes a subnet, and read by
+    # planner.services.utilization. The triggers also keep it from every other write: a save
+    # of a row read before a carve, a bulk update, a fixture loaded over the row. With no
+    # triggers (SQLite) it stays NULL, and utilization measures from the subnets.
+    planned_size = models.DecimalField(
+        max_digits=PLANNED_SIZE_DIGITS,
+        decimal_places=0,
+        null=True,
+        editable=False,
+        help_text="Addresses inside the space's subnets, kept by PostgreSQL triggers "
+        "(planner/sql/space_sizes.sql); NULL on other databases.",
+    )
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         # The hint is written by carves and reset by triggers, never by a save: a segment read
-        # before a subnet below its hint was deleted must not put the old hint back.
+        # before a subnet below its hint was deleted must not put the old hint back. Nor does
+        # a save send the size: the triggers keep it, and would measure it again from the
+        # subnets if sent as None (a space created in this process and not read back).
         if not (self._state.adding or kwargs.get("force_insert") or "update_fields" in kwargs):
-            unsaved = {"free_from_key", *self.get_deferred_fields()}
+            unsaved = {"free_from_key", "planned_size", *self.get_deferred_fields()}
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields

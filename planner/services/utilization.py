@@ -117,11 +117,12 @@ def planned_from_ranges(
     }
 
 
-# In one statement, so both are read as of one moment: the spaces' kept sizes, and the
-# subnets of each reaching into its probes (space id, first key, last key): those starting
-# inside a probe, and the one starting highest below it (a space's subnets never overlap
-# one another: windows by the exclusion constraint, a pool's blocks by the check of
-# SubnetQuerySet.conflicts_with).
+# In one statement, so both are read as of one moment: the spaces' kept sizes (not the
+# `planned_size` the page read: a carve committed between two reads would count in one and
+# not the other), and the subnets of each reaching into its probes (space id, first key,
+# last key): those starting inside a probe, and the one starting highest below it (a
+# space's subnets never overlap one another: windows by the exclusion constraint, a pool's
+# blocks by the check of SubnetQuerySet.conflicts_with).
 SIZES_AND_REACHING = """
 SELECT id, planned_size, NULL, NULL FROM {table} WHERE id = ANY(%s)
 UNION ALL
@@ -142,7 +143,7 @@ SELECT probe.space, NULL, reached.first, reached.last
 def planned_from_sums(
     spaces: Sequence, kind: SpaceKind, uncounted: dict[int, IntervalSet]
 ) -> dict[int, int]:
-    """Per space id: planned addresses, from the size triggers keep on its row (migration 0011),
+    """Per space id: planned addresses, from the size triggers keep on its row (`planned_size`),
     less what its subnets cover of `uncounted` (uncounted_by_space), the few addresses not
     planned for pods: one statement reads the sizes and only the subnets reaching those
     addresses, however many the spaces hold."""

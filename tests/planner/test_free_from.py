@@ -163,3 +163,27 @@ def test_a_partly_read_segment_saves_what_it_read_and_never_the_hint(segment, sl
     segment.refresh_from_db()
     assert (segment.description, segment.gateway) == ("partly read", "192.168.56.1")
     assert hint(segment) == "192.168.56.33"
+
+
+@pytest.mark.parametrize(
+    "edit, reset",
+    [
+        pytest.param(
+            {
+                "start": "192.168.56.40",
+                "end": "192.168.56.49",
+                "window_first_key": parse_address("192.168.56.40").key,
+                "window_last_key": parse_address("192.168.56.49").key,
+            },
+            True,
+            id="window moved up",
+        ),
+        pytest.param({"description": "renamed"}, False, id="description edited"),
+    ],
+)
+def test_a_subnet_updated_in_place_resets_the_hint_only_if_its_range_moved(
+    segment, slices, edit, reset
+):
+    """A queryset update, no service: the triggers compare the rows as they were."""
+    Subnet.objects.filter(pk=slices[0].pk).update(**edit)
+    assert hint(segment) == (None if reset else "192.168.56.33")

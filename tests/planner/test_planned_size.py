@@ -32,12 +32,8 @@ pytestmark = [
 
 
 def stored(space: NodeSegment | AddressPool) -> int:
-    """The size the triggers keep: a column of the table, not a field of the model."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT planned_size FROM {type(space)._meta.db_table} WHERE id = %s", [space.pk]
-        )
-        return int(cursor.fetchone()[0])
+    """The size the triggers keep, as the database holds it now."""
+    return int(type(space).objects.values_list("planned_size", flat=True).get(pk=space.pk))
 
 
 def block(overlay, pool, name: str, cidr: str, **values) -> Subnet:
@@ -99,8 +95,9 @@ def _keys(*addresses: str) -> list[bytes]:
 
 
 def test_a_dump_loaded_again_counts_each_subnet_once(overlay, underlay, tmp_path):
-    """Spaces and subnets loaded from a fixture, in either order: the size is no field, so
-    no dump carries one to add the subnets to again."""
+    """Spaces and subnets loaded from a fixture, in either order: a dump carries each
+    space's size, but a space inserted is measured from the subnets already there, so none
+    counts twice."""
     pool, segment = make_pool("10.8.0.0/16", name="p"), make_segment()
     carve_pool(pool, network=overlay, name="a", prefixlen=24)
     carve_segment(segment, network=underlay, name="slice", size=20)
@@ -128,6 +125,61 @@ def test_saving_a_space_read_before_a_carve_keeps_the_size_the_carve_left(overla
     stale.save()
     assert stored(pool) == 256
     assert AddressPool.objects.get(pk=pool.pk).description == "edited after the carve"
+    # Even told to write the size it read, a save leaves the carve's.
+    assert stale.planned_size == 0
+    stale.save(update_fields=["planned_size", "description"])
+    assert stored(pool) == 256
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(
+            lambda space: type(space).objects.filter(pk=space.pk).update(planned_size=7),
+            id="queryset update",
+        ),
+        pytest.param(
+            lambda space: type(space).objects.bulk_update([space], ["planned_size"]),
+            id="bulk update of a row read before",
+        ),
+        pytest.param(
+            lambda space: _execute(
+                f"UPDATE {type(space)._meta.db_table} SET planned_size = 7 WHERE id = %s",
+                [space.pk],
+            ),
+            id="plain SQL",
+        ),
+    ],
+)
+def test_no_write_but_the_triggers_sets_a_size(overlay, underlay, write):
+    pool, segment = make_pool("10.8.0.0/16", name="p"), make_segment()
+    stale = [AddressPool.objects.get(pk=pool.pk), NodeSegment.objects.get(pk=segment.pk)]
+    carve_pool(pool, network=overlay, name="a", prefixlen=24)
+    carve_segment(segment, network=underlay, name="slice", size=20)
+    for space in stale:
+        write(space)
+    assert (stored(pool), stored(segment)) == (256, 20)
+
+
+def test_a_size_set_to_null_is_measured_again(overlay):
+    pool = make_pool("10.8.0.0/16", name="p")
+    carve_pool(pool, network=overlay, name="a", prefixlen=24)
+    AddressPool.objects.filter(pk=pool.pk).update(planned_size=None)
+    assert stored(pool) == 256
+
+
+def test_a_fixture_loaded_over_its_spaces_keeps_their_sizes(overlay, tmp_path):
+    pool = make_pool("10.8.0.0/16", name="p")
+    spaces = tmp_path / "spaces.json"
+    call_command("dumpdata", "planner.addresspool", output=spaces)  # size 0
+    carve_pool(pool, network=overlay, name="a", prefixlen=24)
+    call_command("loaddata", spaces, verbosity=0)
+    assert stored(pool) == 256
+
+
+def _execute(statement: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
 
 
 def test_planned_sizes_less_what_is_fixed_match_the_ranges_measured(overlay, underlay):
