@@ -172,8 +172,8 @@ def test_a_partly_read_segment_saves_what_it_read_and_never_the_hint(segment, sl
             {
                 "start": "192.168.56.40",
                 "end": "192.168.56.49",
-                "window_first_key": parse_address("192.168.56.40").key,
-                "window_last_key": parse_address("192.168.56.49").key,
+                "window_first_key": address_key(*parse_address("192.168.56.40")),
+                "window_last_key": address_key(*parse_address("192.168.56.49")),
             },
             True,
             id="window moved up",
