@@ -10,3 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("planner.api.urls")),
 ]
+
+# Failures outside a view answer JSON under /api/ (planner.api.error_pages).
+handler400 = "planner.api.error_pages.bad_request"
+handler500 = "planner.api.error_pages.server_error"

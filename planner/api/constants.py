@@ -10,3 +10,5 @@ MAX_BULK_OBJECTS = 1000
 # Free-interval listings: how many intervals by default, and at most.
 FREE_INTERVALS_DEFAULT_LIMIT = 100
 FREE_INTERVALS_MAX_LIMIT = 10000
+# Where the API is served (hybridplan/urls.py), for answers given outside its views.
+API_PATH_PREFIX = "/api/"

@@ -3,10 +3,13 @@
 REST_FRAMEWORK["EXCEPTION_HANDLER"] points here.
 """
 
+import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -22,6 +25,7 @@ from planner.services.errors import (
     PlanError,
     PlannerRejected,
     SubnetInUseError,
+    named,
 )
 
 # The status of each planner error; the most specific class listed wins.
@@ -36,14 +40,35 @@ PLAN_ERROR_STATUS: dict[type[PlanError], int] = {
 }
 # Attributes some planner errors carry, passed on to the client as they are.
 PLAN_ERROR_EXTRAS = ("rule", "hybridnet_message", "ips", "fields")
-# How many of the rows that block a delete are named in the answer.
-BLOCKING_OBJECTS_SHOWN = 10
+# Seconds a client is asked to wait (Retry-After) when the database is busy or unreachable.
+DATABASE_RETRY_AFTER_S = 5
+
+logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database is locked past its timeout, or unreachable: a moment later may work."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is busy or unavailable; try again shortly."
+    default_code = "database_unavailable"
+    # DRF's handler turns `wait` into Retry-After.
+    wait = DATABASE_RETRY_AFTER_S
+
+
+class RequestBodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(f"The request body is larger than {limit} bytes.")
 
 
 class PlanErrorException(exceptions.APIException):
@@ -64,13 +89,7 @@ class PlanErrorException(exceptions.APIException):
 
 def blocked_delete_message(error: ProtectedError | RestrictedError) -> str:
     objects = sorted(str(obj) for obj in error.args[1])
-    shown = ", ".join(objects[:BLOCKING_OBJECTS_SHOWN])
-    more = (
-        f" and {len(objects) - BLOCKING_OBJECTS_SHOWN} more"
-        if len(objects) > BLOCKING_OBJECTS_SHOWN
-        else ""
-    )
-    return f"{error.args[0]} Still in use by: {shown}{more}."
+    return f"{error.args[0]} Still in use by: {named(objects)}."
 
 
 def as_api_exception(error: Exception) -> Exception:
@@ -86,9 +105,22 @@ def as_api_exception(error: Exception) -> Exception:
         return Conflict(blocked_delete_message(error))
     if isinstance(error, IntegrityError):
         # The database's own words name the constraint; the first line is the useful one.
-        first_line = next(iter(str(error).splitlines()), "")
-        return Conflict(f"conflicts with existing data: {first_line}")
+        return Conflict(f"conflicts with existing data: {_first_line(error)}")
+    if isinstance(error, DataError):
+        # A value the column cannot hold (a number out of its range, say).
+        return exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [f"invalid value: {_first_line(error)}"]}
+        )
+    if isinstance(error, OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", _first_line(error))
+        return DatabaseUnavailable()
+    if isinstance(error, RequestDataTooBig):
+        return RequestBodyTooLarge()
     return error
+
+
+def _first_line(error: Exception) -> str:
+    return next(iter(str(error).splitlines()), "")
 
 
 def api_exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:

@@ -6,10 +6,12 @@ from typing import Any, ClassVar
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
@@ -31,6 +33,39 @@ from planner.models import (
 
 ID_LOOKUPS = ["exact", "in"]
 NAME_LOOKUPS = ["exact", "icontains"]
+# How a boolean filter may be written; anything else is an error, not "no filter".
+TRUE_TEXTS = frozenset({"true", "1"})
+FALSE_TEXTS = frozenset({"false", "0"})
+
+
+class StrictBooleanFormField(forms.NullBooleanField):
+    """true/false (or 1/0); empty for no filter. django-filter's own reads any other text as
+    empty, so a typo (`?sync_enabled=maybe`) silently listed everything."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in EMPTY_VALUES:
+            return None
+        text = str(value).strip().lower()
+        if text in TRUE_TEXTS:
+            return True
+        if text in FALSE_TEXTS:
+            return False
+        raise ValidationError(f"{value!r} is not a boolean: write true or false")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanFormField
+
+
+class PlannerFilterSet(django_filters.FilterSet):
+    """Boolean fields, and `__isnull` lookups, take true or false and nothing else."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
 
 
 class ParsedTextFormField(forms.CharField):
@@ -94,13 +129,13 @@ def contains_filter(first_field: str = "first_key", last_field: str = "last_key"
     return AddressFilter(first_field, last_field, help_text="Holds this IP address.")
 
 
-class SiteFilterSet(django_filters.FilterSet):
+class SiteFilterSet(PlannerFilterSet):
     class Meta:
         model = Site
         fields = {"id": ID_LOOKUPS, "name": NAME_LOOKUPS}
 
 
-class NodeSegmentFilterSet(django_filters.FilterSet):
+class NodeSegmentFilterSet(PlannerFilterSet):
     cidr = CidrFilter()
     contains = contains_filter()
 
@@ -115,7 +150,7 @@ class NodeSegmentFilterSet(django_filters.FilterSet):
         }
 
 
-class AddressPoolFilterSet(django_filters.FilterSet):
+class AddressPoolFilterSet(PlannerFilterSet):
     cidr = CidrFilter()
     contains = contains_filter()
 
@@ -130,7 +165,7 @@ class AddressPoolFilterSet(django_filters.FilterSet):
         }
 
 
-class NodeFilterSet(django_filters.FilterSet):
+class NodeFilterSet(PlannerFilterSet):
     ip = AddressFilter("ip_key", "ip_key", help_text="Has this IP address.")
     site = django_filters.ModelChoiceFilter(
         field_name="segment__site", queryset=Site.objects.all(), help_text="In this site."
@@ -146,7 +181,7 @@ class NodeFilterSet(django_filters.FilterSet):
         }
 
 
-class ReservationFilterSet(django_filters.FilterSet):
+class ReservationFilterSet(PlannerFilterSet):
     contains = contains_filter("start_key", "end_key")
 
     class Meta:
@@ -154,7 +189,7 @@ class ReservationFilterSet(django_filters.FilterSet):
         fields = {"id": ID_LOOKUPS, "segment": ["exact"], "pool": ["exact"], "kind": ["exact"]}
 
 
-class ClusterFilterSet(django_filters.FilterSet):
+class ClusterFilterSet(PlannerFilterSet):
     class Meta:
         model = Cluster
         fields = {
@@ -166,7 +201,7 @@ class ClusterFilterSet(django_filters.FilterSet):
         }
 
 
-class NetworkFilterSet(django_filters.FilterSet):
+class NetworkFilterSet(PlannerFilterSet):
     class Meta:
         model = Network
         fields = {
@@ -178,7 +213,7 @@ class NetworkFilterSet(django_filters.FilterSet):
         }
 
 
-class SubnetFilterSet(django_filters.FilterSet):
+class SubnetFilterSet(PlannerFilterSet):
     cidr = CidrFilter()
     # The start..end window, not the CIDR: slices of one segment share its CIDR.
     contains = contains_filter("window_first_key", "window_last_key")
@@ -196,7 +231,7 @@ class SubnetFilterSet(django_filters.FilterSet):
         }
 
 
-class ObservedIPInstanceFilterSet(django_filters.FilterSet):
+class ObservedIPInstanceFilterSet(PlannerFilterSet):
     ip = AddressFilter("ip_key", "ip_key", help_text="Has this IP address.")
 
     class Meta:
@@ -213,13 +248,13 @@ class ObservedIPInstanceFilterSet(django_filters.FilterSet):
         }
 
 
-class ObservedSubnetStatusFilterSet(django_filters.FilterSet):
+class ObservedSubnetStatusFilterSet(PlannerFilterSet):
     class Meta:
         model = ObservedSubnetStatus
         fields = {"id": ID_LOOKUPS, "cluster": ["exact"], "subnet_name": ["exact"]}
 
 
-class SyncRunFilterSet(django_filters.FilterSet):
+class SyncRunFilterSet(PlannerFilterSet):
     class Meta:
         model = SyncRun
         fields = {"id": ID_LOOKUPS, "cluster": ["exact"], "action": ["exact"], "state": ["exact"]}
@@ -228,6 +263,23 @@ class SyncRunFilterSet(django_filters.FilterSet):
 class AddressOrderingFilter(OrderingFilter):
     """`?ordering=` where address columns sort by their keys (numeric order, IPv4 before
     IPv6) through the view's `ordering_aliases`, and ties break by id so pages are stable."""
+
+    def remove_invalid_fields(
+        self, queryset: QuerySet, fields: list[str], view: Any, request: Request
+    ) -> list[str]:
+        """Unknown fields are an error (DRF drops them, so a typo silently ordered by id)."""
+        valid = {name for name, _ in self.get_valid_fields(queryset, view, {"request": request})}
+        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        if unknown:
+            raise APIValidationError(
+                {
+                    self.ordering_param: [
+                        f"cannot order by {', '.join(unknown)}; "
+                        f"choose from {', '.join(sorted(valid))}"
+                    ]
+                }
+            )
+        return fields
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str]:
         ordering = super().get_ordering(request, queryset, view) or queryset.model._meta.ordering

@@ -1,5 +1,18 @@
 """Errors the planner's services raise; the API and the UI map each to one answer."""
 
+from collections.abc import Sequence
+
+# How many of the objects standing in the way an error names; the others are counted.
+OBJECTS_NAMED = 10
+
+
+def named(names: Sequence[str], total: int | None = None) -> str:
+    """The first OBJECTS_NAMED of `names` for a message, then how many more of `total`
+    (default: all of `names`) there are."""
+    total = len(names) if total is None else total
+    shown = ", ".join(names[:OBJECTS_NAMED])
+    return f"{shown} and {total - OBJECTS_NAMED} more" if total > OBJECTS_NAMED else shown
+
 
 class PlanError(Exception):
     """A plan that cannot be made as asked; `field` names the input at fault, if one is."""
@@ -34,9 +47,10 @@ class PlannerRejected(PlanError):
 class SubnetInUseError(PlanError):
     """The subnet still has IPInstances in its cluster (HTTP 409)."""
 
-    def __init__(self, subnet_name: str, ips: list[str]) -> None:
-        super().__init__(f"subnet {subnet_name} still has IPs in use: {' '.join(ips)}")
-        self.ips = ips
+    def __init__(self, subnet_name: str, ips: list[str], total: int) -> None:
+        super().__init__(f"subnet {subnet_name} still has IPs in use: {named(ips, total)}")
+        # The first OBJECTS_NAMED, lowest first.
+        self.ips = ips[:OBJECTS_NAMED]
 
 
 class NeedsReplacementError(PlanError):

@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from planner.models import Network
-from planner.services.errors import PlanConflictError
+from planner.services.errors import OBJECTS_NAMED, PlanConflictError, named
 from planner.services.immutable import update_in_place
 from planner.services.review import (
     check_network_create,
@@ -31,10 +31,12 @@ def update_network(network: Network, changes: dict) -> Network:
 @transaction.atomic
 def delete_network(network: Network) -> None:
     """ND-1: a Network goes only after its Subnets; the other rules are checked as planned."""
-    children = list(network.subnets.order_by("name").values_list("name", flat=True))
-    if children:
+    children = network.subnets.order_by("name")
+    names = list(children.values_list("name", flat=True)[: OBJECTS_NAMED + 1])
+    if names:
         raise PlanConflictError(
-            f"network {network.name} still has subnets: {', '.join(children)}; delete them first"
+            f"network {network.name} still has subnets: {named(names, children.count())}; "
+            "delete them first"
         )
     check_network_delete(network)
     network.delete()

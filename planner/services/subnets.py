@@ -4,7 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from planner.models import AddressPool, NodeSegment, Subnet
-from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
+from planner.services.errors import (
+    OBJECTS_NAMED,
+    BulkValidationError,
+    PlanConflictError,
+    SubnetInUseError,
+)
 from planner.services.immutable import update_in_place
 from planner.services.review import (
     check_new_subnets,
@@ -102,7 +107,7 @@ def delete_subnet(subnet: Subnet) -> None:
     """Delete a planned Subnet unless its cluster still has IPInstances in it (SD-1, the
     only rule Hybridnet has for a Subnet delete)."""
     in_use = subnet.cluster.ip_instances.filter(subnet_name=subnet.name).order_by("ip_key")
-    ips = list(in_use.values_list("ip", flat=True))
+    ips = list(in_use.values_list("ip", flat=True)[: OBJECTS_NAMED + 1])
     if ips:
-        raise SubnetInUseError(subnet.name, ips)
+        raise SubnetInUseError(subnet.name, ips, in_use.count())
     subnet.delete()

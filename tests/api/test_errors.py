@@ -26,7 +26,7 @@ def answer(error: Exception):
     [
         (NoSpaceError("no space for 50 addresses"), 409, {}),
         (PlanConflictError("overlaps subnet a"), 409, {}),
-        (SubnetInUseError("a", ["10.0.0.5"]), 409, {"ips": ["10.0.0.5"]}),
+        (SubnetInUseError("a", ["10.0.0.5"], 1), 409, {"ips": ["10.0.0.5"]}),
         (NeedsReplacementError("Subnet", "a", ["cidr"]), 409, {"fields": ["cidr"]}),
         (
             HybridnetDenied("S-7", "must not assign net ID for overlay subnet"),

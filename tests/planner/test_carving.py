@@ -351,7 +351,7 @@ def test_delete_is_refused_while_ips_are_in_use(segment, underlay):
         )
     with pytest.raises(SubnetInUseError) as error:
         delete_subnet(subnet)
-    assert error.value.message == "subnet a still has IPs in use: 192.168.56.8 192.168.56.9"
+    assert error.value.message == "subnet a still has IPs in use: 192.168.56.8, 192.168.56.9"
     subnet.cluster.ip_instances.all().delete()
     delete_subnet(subnet)
     assert not Subnet.objects.exists()

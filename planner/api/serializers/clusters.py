@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
+from ipam.constants import MAX_SUBNET_CAPACITY
 from planner.api.serializers.actions import PlannerFindingSerializer
 from planner.api.serializers.base import PlannerModelSerializer, model_validation
 from planner.api.serializers.sites import TIMESTAMPS
@@ -127,11 +128,13 @@ class SubnetSerializer(ServiceSavedSerializer):
 
     reserved_ips = serializers.ListField(
         child=serializers.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH),
+        max_length=MAX_SUBNET_CAPACITY,
         required=False,
         help_text="reservedIPs: addresses IPAM keeps for pods that ask for them by name.",
     )
     exclude_ips = serializers.ListField(
         child=serializers.CharField(max_length=ADDRESS_TEXT_MAX_LENGTH),
+        max_length=MAX_SUBNET_CAPACITY,
         required=False,
         help_text="excludeIPs: addresses IPAM never hands out.",
     )
