@@ -14,6 +14,7 @@ a time. Decisions:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,10 @@ from ipam.usage import cluster_usage
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 NOT_ROUTED_MESSAGE = "not validated: the Hybridnet webhook does not receive this kind"
+# The API server names an object that has only metadata.generateName before any webhook
+# sees it: the prefix and 5 characters of this alphabet (apimachinery's rand.String).
+GENERATED_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+GENERATED_NAME_SUFFIX_LENGTH = 5
 
 _SPEC_CLASSES = {
     Kind.NETWORK: NetworkSpec,
@@ -77,12 +82,31 @@ def load_objects(text: str) -> list[dict[str, Any]]:
             raise ReviewInputError(
                 f"object {index}: unknown kind {kind!r} (known: {', '.join(Kind.ALL)})"
             )
-        metadata = obj.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, Mapping) else None
-        if not isinstance(name, str) or not name:
-            raise ReviewInputError(f"object {index}: {kind} without metadata.name")
-        _SPEC_CLASSES[kind].from_k8s(obj)  # field types are checked here, once
-    return [dict(obj) for obj in objects]
+    named = [_named(obj, index) for index, obj in enumerate(objects, start=1)]
+    for obj in named:
+        _SPEC_CLASSES[obj["kind"]].from_k8s(obj)  # field types are checked here, once
+    return named
+
+
+def _named(obj: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """The object with its metadata.name, generated from metadata.generateName as the API
+    server would (the same name for the same object and place, so reviews repeat)."""
+    metadata = obj.get("metadata")
+    metadata = dict(metadata) if isinstance(metadata, Mapping) else {}
+    name, prefix = metadata.get("name"), metadata.get("generateName")
+    if (not isinstance(name, str) or not name) and isinstance(prefix, str) and prefix:
+        metadata["name"] = name = prefix + _generated_suffix(f"{index}:{prefix}")
+    if not isinstance(name, str) or not name:
+        raise ReviewInputError(
+            f"object {index}: {obj['kind']} without metadata.name or metadata.generateName"
+        )
+    return {**obj, "metadata": metadata}
+
+
+def _generated_suffix(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).digest()
+    alphabet = GENERATED_NAME_ALPHABET
+    return "".join(alphabet[byte % len(alphabet)] for byte in digest[:GENERATED_NAME_SUFFIX_LENGTH])
 
 
 def _key(obj: Mapping[str, Any]) -> tuple[str, str]:

@@ -158,3 +158,25 @@ def test_usage_document():
             }
         },
     }
+
+
+def test_an_object_with_only_generate_name_is_reviewed_under_a_generated_name():
+    """The API server names it before Hybridnet's webhook sees it, as prefix + 5 characters."""
+    unnamed = subnet("", "100.64.1.0/24", network="init")
+    unnamed["metadata"] = {"generateName": "burst-"}
+    (loaded,) = load_objects(dump(unnamed))
+    name = loaded["metadata"]["name"]
+    assert name.startswith("burst-") and len(name) == len("burst-") + 5
+    assert set(name.removeprefix("burst-")) <= set("bcdfghjklmnpqrstvwxz2456789")
+    # The same input reviews under the same name, so a review can be repeated.
+    assert load_objects(dump(unnamed))[0]["metadata"]["name"] == name
+    result = review([OVERLAY, INIT], [loaded])
+    assert _summary(result) == [
+        (
+            "Subnet",
+            name,
+            "CREATE",
+            False,
+            "different but overlapped CIDR with existing subnet init, this is not suppored yet",
+        )
+    ]
