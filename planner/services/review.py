@@ -81,7 +81,8 @@ def _could_deny(subnets: list[Subnet]) -> Q:
     new ones share one CIDR and Network (a carve, or slices of one segment for one Network),
     the stored Subnets of that same CIDR and Network can only deny them by S-13, window
     overlap: of those only the ones whose window reaches into the span of the new windows
-    are read, so a carve does not read every slice its cluster has in the segment."""
+    are read (the database still looks at each, but sends none), so a carve does not load
+    every slice its cluster has in the segment."""
     nested = _overlapping_spans(subnets)
     shared = {(subnet.cidr, subnet.network_id) for subnet in subnets}
     if len(shared) != 1:
@@ -90,8 +91,8 @@ def _could_deny(subnets: list[Subnet]) -> Q:
     same_source = Q(cidr=cidr, network_id=network_id)
     lo = min(subnet.window_first_key for subnet in subnets)
     hi = max(subnet.window_last_key for subnet in subnets)
-    reaching = Subnet.objects.windows_overlapping(subnets[0].family, lo, hi)
-    return nested & (~same_source | Q(pk__in=reaching.values("pk")))
+    reaching = Q(window_first_key__lte=hi, window_last_key__gte=lo)
+    return nested & (~same_source | reaching)
 
 
 def stored_names(states: dict[int, ClusterState]) -> set[tuple[int, str]]:

@@ -2,9 +2,10 @@
 
 Taken ranges are read from the database in address order, a batch at a time, and searched
 lazily (`ipam.intervals.gaps`): a carve stops reading at the first gap that fits, so it
-costs what lies before that gap, not the size of the space. It starts at the space's hint (`free_from_key`, below which everything is taken), so what lies
-before the gap is only what was freed since, not every subnet carved from the bottom. Only
-the small sets (node IPs, reservations, the gateway) are read whole.
+costs what lies before that gap, not the size of the space. It starts at the space's hint
+(`free_from_key`, below which everything is taken), so what lies before the gap is only
+what was freed since, not every subnet carved from the bottom. Only the small sets (node
+IPs, reservations, the gateway) are read whole.
 """
 
 import heapq
