@@ -10,9 +10,6 @@ from ipam.spec import BGPPeer, IPInstanceSpec, NetworkSpec, NodeSpec, SubnetSpec
 from planner.constants import MANAGED_BY_LABELS
 from planner.models import Cluster, Network, Node, ObservedIPInstance, Subnet
 
-# planned_state(subnets_where=NO_SUBNETS): a review that needs no stored Subnet.
-NO_SUBNETS = Q(pk__in=[])
-
 
 def bgp_peer(peer: dict) -> BGPPeer:
     return BGPPeer(
@@ -72,9 +69,6 @@ def ipinstance_spec(observed: ObservedIPInstance) -> IPInstanceSpec:
 
 
 def _subnet_specs(cluster: Cluster, where: Q | None) -> list[SubnetSpec]:
-    # NO_SUBNETS: not even a query to compose (a carve from a pool reads none).
-    if where is NO_SUBNETS:
-        return []
     subnets = cluster.subnets.all() if where is None else cluster.subnets.filter(where)
     subnets = subnets.annotate(network_name=F("network__name")).order_by("pk")
     return [subnet_spec(subnet, subnet.network_name) for subnet in subnets]
@@ -92,7 +86,7 @@ def planned_state(
     Networks (with the planned nodes their selectors match), Subnets and Nodes, and the
     IPInstances last observed. A review that no rule of which reads IPInstances or Nodes
     leaves them out (`with_ipinstances`, `with_nodes`), one that reads only some Subnets
-    reads only those (`subnets_where`; NO_SUBNETS: none), and one that reads only some
+    reads only those (`subnets_where`), and one that reads only some
     Networks, which the caller holds, is given those (`networks`)."""
     nodes = [node_spec(node) for node in cluster.nodes.all()] if with_nodes else []
     planned_networks = list(cluster.networks.all() if networks is None else networks)
