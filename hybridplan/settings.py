@@ -149,6 +149,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Seconds /healthz waits for the broker before calling it unreachable.
 HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 3)
+# Liveness of the background services (planner/heartbeat.py): every Celery worker records a
+# heartbeat each HEALTHZ_WORKER_HEARTBEAT_S seconds; beat sends one each
+# HEALTHZ_BEAT_HEARTBEAT_S for a worker to record. /healthz fails a service whose newest
+# heartbeat is older than HEALTHZ_HEARTBEATS_MISSED of its intervals (a busy moment is not
+# death). Beat's is sent less often: each one is a task, and a line in the worker's log.
+HEALTHZ_WORKER_HEARTBEAT_S = 10
+HEALTHZ_BEAT_HEARTBEAT_S = 60
+HEALTHZ_HEARTBEATS_MISSED = 3
+CELERY_BEAT_SCHEDULE = {
+    "beat-heartbeat": {
+        "task": "planner.tasks.record_beat_heartbeat",
+        "schedule": HEALTHZ_BEAT_HEARTBEAT_S,
+        # One not run within its interval is stale already: never a backlog of them.
+        "options": {"expire_seconds": HEALTHZ_BEAT_HEARTBEAT_S},
+    }
+}
 
 # The default cache holds the API's throttle counts. With REDIS_URL, every gunicorn worker
 # shares them in Redis; without, each process counts on its own (2 workers: twice the rate).
