@@ -69,6 +69,18 @@ def test_defaults_need_no_server_and_keep_secrets_in_var(tmp_path):
     )
 
 
+def test_var_is_private_to_its_owner(tmp_path):
+    """It holds the SQLite database (password hashes, API tokens) and the secrets."""
+    fresh = tmp_path / "fresh"
+    settings_from(fresh)
+    assert oct(fresh.stat().st_mode & 0o777) == "0o700"
+    # One an older version left open to others is tightened.
+    (tmp_path / "old").mkdir(mode=0o755)
+    (tmp_path / "old").chmod(0o755)
+    settings_from(tmp_path / "old")
+    assert oct((tmp_path / "old").stat().st_mode & 0o777) == "0o700"
+
+
 def test_environment_overrides(tmp_path):
     loaded = settings_from(
         tmp_path,
