@@ -129,7 +129,8 @@ LOGIN_URL = "admin:login"
 # Neither set: kombu's filesystem transport under var/, so no broker server is needed.
 REDIS_URL = env_str("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# The host is a placeholder (files have none), named so kombu does not warn at each connection.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(BROKER_DIR / "queue"),

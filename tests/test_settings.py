@@ -56,7 +56,7 @@ def test_defaults_need_no_server_and_keep_secrets_in_var(tmp_path):
     first = settings_from(tmp_path)
     assert first["engine"] == "django.db.backends.sqlite3"
     assert first["db_name"] == str(tmp_path / "hybridplan.sqlite3")
-    assert first["broker"] == "filesystem://"
+    assert first["broker"] == "filesystem://localhost/"
     assert first["debug"] is False
     assert first["hosts"] == ["localhost", "127.0.0.1", "[::1]"]
     assert (tmp_path / "secret-key").read_text() == first["secret"]
