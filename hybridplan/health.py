@@ -115,8 +115,11 @@ def healthz(request):
     authenticated = _caller_is_authenticated(request)
     checks = _run_checks()
     failures = {name: reason for name, reason in checks.items() if reason is not None}
-    for name, reason in failures.items():
-        logger.error("healthz: %s failed: %s", name, reason)
+    if failures:
+        logger.error(
+            "healthz: %s",
+            "; ".join(f"{name} failed: {reason}" for name, reason in failures.items()),
+        )
     body = {
         "status": "unavailable" if failures else "ok",
         "checks": {name: CHECK_FAILED if name in failures else CHECK_OK for name in checks},
