@@ -9,13 +9,14 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from hybridplan.celery import app as celery_app
 from planner.choices import BackgroundServiceChoices
 from planner.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
 
 ALL_OK = {"database": "ok", "broker": "ok", "worker": "ok", "beat": "ok"}
-WORKER_SEEN_TIMEOUT_S = 60
+SEEN_TIMEOUT_S = 60
 
 
 def interval_s(settings, service: BackgroundServiceChoices) -> int:
@@ -137,6 +138,13 @@ def test_anonymous_and_a_refused_token_are_not_told_why(client, services_alive, 
     assert "healthz: beat failed: last heartbeat 36" in caplog.text
 
 
+def wait_until_ok(client, check: str) -> None:
+    deadline = time.monotonic() + SEEN_TIMEOUT_S
+    while client.get("/healthz").json()["checks"][check] != "ok":
+        assert time.monotonic() < deadline, f"{check} still failed after {SEEN_TIMEOUT_S} s"
+        time.sleep(0.5)
+
+
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 def test_a_running_worker_passes_the_worker_check(client, celery_worker):
@@ -144,7 +152,13 @@ def test_a_running_worker_passes_the_worker_check(client, celery_worker):
     each transactional test empties the table, so wait for the next one."""
     Heartbeat.objects.all().delete()
     assert client.get("/healthz").json()["checks"]["worker"] == "failed"
-    deadline = time.monotonic() + WORKER_SEEN_TIMEOUT_S
-    while client.get("/healthz").json()["checks"]["worker"] != "ok":
-        assert time.monotonic() < deadline, "the worker recorded no heartbeat"
-        time.sleep(0.5)
+    wait_until_ok(client, "worker")
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_the_task_beat_sends_records_its_heartbeat(client, settings, celery_worker):
+    Heartbeat.objects.all().delete()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        celery_app.send_task(entry["task"])  # as beat sends it: by name
+    wait_until_ok(client, "beat")
