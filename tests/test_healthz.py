@@ -1,6 +1,10 @@
 """/healthz reports whether the database, the broker, a Celery worker and beat are up: terse
 to anonymous probes, with the reasons to a signed-in caller and to the log."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -12,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from hybridplan.celery import app as celery_app
 from planner.choices import BackgroundServiceChoices
 from planner.models import Heartbeat
+from tests.test_settings import ROOT, SETTINGS_VARS
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +167,51 @@ def test_the_task_beat_sends_records_its_heartbeat(client, settings, celery_work
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         celery_app.send_task(entry["task"])  # as beat sends it: by name
     wait_until_ok(client, "beat")
+
+
+EMBEDDED_PROBE = """
+import glob, json, os, shutil, django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+def checks():
+    # A connection of its own, as each request has under the web server (CONN_MAX_AGE 0);
+    # the test client would keep one.
+    connection.close()
+    return Client(HTTP_HOST="localhost").get("/healthz").json()["checks"]
+
+call_command("migrate", verbosity=0)
+seen = [checks()]
+shutil.rmtree(settings.BROKER_DIR)
+seen.append(checks())
+for path in glob.glob(str(settings.DATABASES["default"]["NAME"]) + "*"):  # -wal, -shm too
+    os.remove(path)
+seen.append(checks())
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_embedded_default_without_its_broker_folder_or_database_file(tmp_path):
+    """make run's SQLite and filesystem broker under var/, as a user might lose them: the
+    removed database file comes back empty at the next connection."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    env.update(DJANGO_SETTINGS_MODULE="hybridplan.settings", HYBRIDPLAN_VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    no_services = {"worker": "failed", "beat": "failed"}
+    assert json.loads(result.stdout.splitlines()[-1]) == [
+        {"database": "ok", "broker": "ok", **no_services},
+        {"database": "ok", "broker": "failed", **no_services},
+        {"database": "failed", "broker": "failed", **no_services},
+    ]
