@@ -9,6 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hybridplan.settings")
 app = Celery("hybridplan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Every worker records its heartbeat for /healthz. Named, not imported: the step needs the
+# models, which are not loaded yet when this module is.
+app.steps["worker"].add("planner.heartbeat:WorkerHeartbeat")
 
 
 FILE_RESULTS_SCHEME = "file://"

@@ -130,7 +130,8 @@ LOGIN_URL = "admin:login"
 # Neither set: kombu's filesystem transport under var/, so no broker server is needed.
 REDIS_URL = env_str("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# The host is a placeholder (files have none), named so kombu does not warn at each connection.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -150,6 +151,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Seconds /healthz waits for the broker before calling it unreachable.
 HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 3)
+# Liveness of the background services (planner/heartbeat.py): every Celery worker records a
+# heartbeat each HEALTHZ_WORKER_HEARTBEAT_S seconds; beat sends one each
+# HEALTHZ_BEAT_HEARTBEAT_S for a worker to record. /healthz fails a service whose newest
+# heartbeat is older than HEALTHZ_HEARTBEATS_MISSED of its intervals (a busy moment is not
+# death). Beat's is sent less often: each one is a task, and a line in the worker's log.
+HEALTHZ_WORKER_HEARTBEAT_S = 10
+HEALTHZ_BEAT_HEARTBEAT_S = 60
+HEALTHZ_HEARTBEATS_MISSED = 3
+CELERY_BEAT_SCHEDULE = {
+    "beat-heartbeat": {
+        "task": "planner.tasks.record_beat_heartbeat",
+        "schedule": HEALTHZ_BEAT_HEARTBEAT_S,
+        # One not run within its interval is stale already: never a backlog of them.
+        "options": {"expire_seconds": HEALTHZ_BEAT_HEARTBEAT_S},
+    }
+}
 
 # The default cache holds the API's throttle counts. With REDIS_URL, every gunicorn worker
 # shares them in Redis; without, each process counts on its own (2 workers: twice the rate).
@@ -169,7 +186,15 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "client_errors_on_one_line": {"()": "hybridplan.log_filters.ClientErrorsOnOneLine"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_errors_on_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

@@ -61,3 +61,10 @@ class SyncStateChoices(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+
+
+class BackgroundServiceChoices(models.TextChoices):
+    """The services that run the background work, each with a heartbeat that /healthz reads."""
+
+    WORKER = "worker", "Celery worker"
+    BEAT = "beat", "Celery beat"

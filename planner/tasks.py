@@ -1,8 +1,9 @@
-"""Celery tasks: thin wrappers that run one recorded sync step."""
+"""Celery tasks: thin wrappers that run one recorded sync step, and beat's heartbeat."""
 
 from celery import shared_task
 
-from planner.choices import SyncActionChoices
+from planner.choices import BackgroundServiceChoices, SyncActionChoices
+from planner.heartbeat import record_heartbeat
 from planner.kube.gateway import KubeGateway
 from planner.models import Cluster, SyncRun
 from planner.services.clusters import cluster_credentials
@@ -22,3 +23,10 @@ def test_connection(run_id: int) -> str:
 
 def start_test_connection(cluster: Cluster) -> SyncRun:
     return queue_run(cluster, SyncActionChoices.TEST, test_connection.delay)
+
+
+@shared_task
+def record_beat_heartbeat() -> None:
+    """Sent by beat on its schedule (CELERY_BEAT_SCHEDULE): beat is alive, and a worker runs
+    what it sends."""
+    record_heartbeat(BackgroundServiceChoices.BEAT)

@@ -56,7 +56,7 @@ def test_defaults_need_no_server_and_keep_secrets_in_var(tmp_path):
     first = settings_from(tmp_path)
     assert first["engine"] == "django.db.backends.sqlite3"
     assert first["db_name"] == str(tmp_path / "hybridplan.sqlite3")
-    assert first["broker"] == "filesystem://"
+    assert first["broker"] == "filesystem://localhost/"
     assert first["debug"] is False
     assert first["hosts"] == ["localhost", "127.0.0.1", "[::1]"]
     assert (tmp_path / "secret-key").read_text() == first["secret"]
@@ -67,6 +67,18 @@ def test_defaults_need_no_server_and_keep_secrets_in_var(tmp_path):
         first["secret"],
         first["credentials_key"],
     )
+
+
+def test_var_is_private_to_its_owner(tmp_path):
+    """It holds the SQLite database (password hashes, API tokens) and the secrets."""
+    fresh = tmp_path / "fresh"
+    settings_from(fresh)
+    assert oct(fresh.stat().st_mode & 0o777) == "0o700"
+    # One an older version left open to others is tightened.
+    (tmp_path / "old").mkdir(mode=0o755)
+    (tmp_path / "old").chmod(0o755)
+    settings_from(tmp_path / "old")
+    assert oct((tmp_path / "old").stat().st_mode & 0o777) == "0o700"
 
 
 def test_environment_overrides(tmp_path):

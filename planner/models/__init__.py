@@ -1,12 +1,14 @@
 """The planner's domain model."""
 
 from planner.models.clusters import Cluster, Network, Subnet
+from planner.models.health import Heartbeat
 from planner.models.observed import ObservedIPInstance, ObservedSubnetStatus, SyncRun
 from planner.models.sites import AddressPool, Node, NodeSegment, Reservation, Site
 
 __all__ = [
     "AddressPool",
     "Cluster",
+    "Heartbeat",
     "Network",
     "Node",
     "NodeSegment",
