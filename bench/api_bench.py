@@ -204,7 +204,8 @@ def wait_until_serving(base_url: str, server: subprocess.Popen) -> None:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with {server.returncode}")
         try:
-            probe.call("GET", "/healthz", 200, timeout=SERVER_POLL_SECONDS)
+            # The API's answer to an anonymous caller: /healthz also wants a Celery worker.
+            probe.call("GET", "/api/", 401, timeout=SERVER_POLL_SECONDS)
             return
         except OSError:
             time.sleep(0.2)
