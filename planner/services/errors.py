@@ -1,5 +1,7 @@
 """Errors the planner's services raise; the API and the UI map each to one answer."""
 
+from django.core.exceptions import ValidationError
+
 
 class PlanError(Exception):
     """A plan that cannot be made as asked; `field` names the input at fault, if one is."""
@@ -16,6 +18,16 @@ class NoSpaceError(PlanError):
 
 class PlanConflictError(PlanError):
     """The request collides with what is already planned (HTTP 409)."""
+
+
+class ConflictingEditError(PlanConflictError, ValidationError):
+    """A write of a space, node or reservation that would leave what is already planned with
+    it inconsistent (HTTP 409). It is a ValidationError too, on `field`, so that a model form
+    (the admin) shows it beside the field rather than failing."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, field)
+        self.error_dict = {field: [ValidationError(message)]}
 
 
 class HybridnetDenied(PlanError):
