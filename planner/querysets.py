@@ -111,6 +111,17 @@ class SubnetQuerySet(RangeQuerySet):
             observed_at=Subquery(status.values("observed_at")[:1]),
         )
 
+    def windows_overlapping(self, family: int, lo_key: bytes, hi_key: bytes) -> "SubnetQuerySet":
+        """The Subnets whose window intersects [lo_key, hi_key]: windows never overlap one
+        another, so those starting inside it and the one starting highest below."""
+        first_field, last_field = WINDOW_FIELDS
+        rows = self.filter(family=family)
+        reaching = rows.highest_below(first_field, lo_key).values("pk")
+        return rows.filter(
+            Q(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
+            | Q(pk__in=reaching, **{f"{last_field}__gte": lo_key})
+        )
+
     def conflicts_with(
         self, subnets: list, *, stored_names: set[tuple[int, str]] | None = None
     ) -> dict[int, ValidationError]:

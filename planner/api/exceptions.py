@@ -25,8 +25,8 @@ from planner.services.errors import (
     PlanError,
     PlannerRejected,
     SubnetInUseError,
-    named,
 )
+from planner.wording import named
 
 # The status of each planner error; the most specific class listed wins.
 PLAN_ERROR_STATUS: dict[type[PlanError], int] = {
@@ -94,13 +94,14 @@ def blocked_delete_message(error: ProtectedError | RestrictedError) -> str:
 
 def as_api_exception(error: Exception) -> Exception:
     """The DRF exception that answers *error*; other exceptions are returned unchanged."""
+    # First: a ConflictingEditError is a PlanError and a ValidationError, and answers 409.
+    if isinstance(error, PlanError):
+        return PlanErrorException(error)
     if isinstance(error, DjangoValidationError):
         return exceptions.ValidationError(validation_error_detail(error))
     if isinstance(error, exceptions.ValidationError) and isinstance(error.detail, list):
         # Raised outside a serializer (e.g. SearchFilter): every 400 body is an object.
         return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.detail})
-    if isinstance(error, PlanError):
-        return PlanErrorException(error)
     if isinstance(error, ProtectedError | RestrictedError):
         return Conflict(blocked_delete_message(error))
     if isinstance(error, IntegrityError):

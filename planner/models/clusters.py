@@ -28,7 +28,7 @@ from planner.models.base import (
     address_key_field,
     parse_member_address,
 )
-from planner.models.sites import AddressPool, NodeSegment, Site
+from planner.models.sites import POOL_NETWORK_TYPES, AddressPool, NodeSegment, Site
 from planner.querysets import SubnetQuerySet
 from planner.validators import validate_k8s_name, validate_labels
 
@@ -303,22 +303,61 @@ class Subnet(CidrModel):
         spend a query in a savepoint on the segment-or-pool condition)."""
 
     def _check_source(self) -> None:
-        """A segment slice keeps the segment's CIDR; a pool block lies inside the pool."""
+        """A segment slice keeps the segment's CIDR, gateway and VLAN ID (as its netID, or
+        its Network's) and serves a VLAN Network; a pool block lies inside the pool and
+        serves a Network of the pool's purpose."""
         if self.segment_id and self.pool_id:
             raise ValidationError("A subnet is carved from a segment or a pool, not both.")
-        if self.segment_id and self.cidr != self.segment.cidr:
+        if self.segment_id:
+            self._check_segment()
+        if self.pool_id:
+            self._check_pool()
+
+    def _check_segment(self) -> None:
+        segment = self.segment
+        for field, label in (("cidr", "CIDR"), ("gateway", "gateway")):
+            value = getattr(segment, field)
+            if getattr(self, field) != value:
+                raise ValidationError(
+                    {field: f"a slice of segment {segment.name} must use its {label} {value}"}
+                )
+        if self.network_id is None:
+            return
+        if self.network.effective_mode != NetworkModeChoices.VLAN:
+            raise ValidationError(
+                {"network": f"a slice of segment {segment.name} serves a VLAN network"}
+            )
+        # None either way: Hybridnet's review refuses it (S-3), not a mismatch with the segment.
+        net_id = self.network.net_id if self.net_id is None else self.net_id
+        if net_id is not None and net_id != segment.vlan_id:
             raise ValidationError(
                 {
-                    "cidr": f"a slice of segment {self.segment.name} must use its CIDR "
-                    f"{self.segment.cidr}"
+                    "net_id": f"a slice of segment {segment.name} must have its VLAN ID "
+                    f"{segment.vlan_id} as netID"
                 }
             )
-        if self.pool_id and not (
-            self.pool.family == self.family
-            and self.pool.first_key <= self.first_key
-            and self.last_key <= self.pool.last_key
+
+    def _check_pool(self) -> None:
+        pool = self.pool
+        if not (
+            pool.family == self.family
+            and pool.first_key <= self.first_key
+            and self.last_key <= pool.last_key
         ):
-            raise ValidationError({"cidr": f"{self.cidr} is not inside pool {self.pool.name}"})
+            raise ValidationError({"cidr": f"{self.cidr} is not inside pool {pool.name}"})
+        if self.network_id is None:
+            return
+        if (
+            self.network.type not in POOL_NETWORK_TYPES[pool.purpose]
+            or self.network.effective_mode == NetworkModeChoices.VLAN
+        ):
+            raise ValidationError(
+                {
+                    "network": f"pool {pool.name} is for {pool.get_purpose_display()} "
+                    f"subnets, network {self.network.name} is "
+                    f"{self.network.type}/{self.network.effective_mode}"
+                }
+            )
 
     def save(self, *args, **kwargs):
         self.cluster_id = self.network.cluster_id

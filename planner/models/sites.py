@@ -1,12 +1,13 @@
 """Where addresses live: sites, the node segments and pools in them, nodes and reservations."""
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 from ipam.constants import FAMILY_BITS, VLAN_ID_MIN
-from planner.addressing import address_key
-from planner.choices import PoolPurposeChoices, ReservationKindChoices
+from ipam.intervals import IntervalSet
+from planner.addressing import address_key, key_value, parse_address
+from planner.choices import NetworkTypeChoices, PoolPurposeChoices, ReservationKindChoices
 from planner.constants import ADDRESS_KEY_LENGTH, ADDRESS_TEXT_MAX_LENGTH, NAME_MAX_LENGTH
 from planner.models.base import (
     CidrModel,
@@ -16,10 +17,49 @@ from planner.models.base import (
     parse_member_address,
 )
 from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet
+from planner.services.errors import ConflictingEditError
 from planner.validators import validate_k8s_name, validate_labels, validate_vlan_id
+from planner.wording import OBJECTS_NAMED, named
 
 # The digits of the most addresses a space can hold: all of IPv6.
 PLANNED_SIZE_DIGITS = len(str(1 << max(FAMILY_BITS.values())))
+# Which networks a pool's blocks serve (SPEC 2.1.1); a segment's slices serve VLAN ones.
+POOL_NETWORK_TYPES = {
+    PoolPurposeChoices.OVERLAY: {NetworkTypeChoices.OVERLAY},
+    PoolPurposeChoices.UNDERLAY_BGP: {NetworkTypeChoices.UNDERLAY, NetworkTypeChoices.GLOBAL_BGP},
+}
+CIDR_KEYS = ("first_key", "last_key")
+
+
+def stored_for_update(instance: models.Model) -> models.Model | None:
+    """The stored row of `instance` (None if it is gone), locked when the write runs in a
+    transaction (the API's, the admin's): a carve takes the same lock, so no slice or block
+    is carved between an edit's checks and its save."""
+    rows = type(instance).objects.filter(pk=instance.pk).order_by("pk")
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    return rows.first()
+
+
+def ends_outside(
+    rows: models.QuerySet, fields: tuple[str, str], first_key: bytes, last_key: bytes
+) -> list[models.Model]:
+    """Of `rows`, whose [first, last] key ranges (`fields`) never overlap one another, the
+    lowest and the highest where they reach outside [first_key, last_key]: any row outside
+    is below the one or above the other. Two index reads, however many rows lie inside."""
+    first_field, last_field = fields
+    lowest = rows.order_by(first_field).first()
+    highest = rows.order_by(f"-{first_field}").first()
+    outside = []
+    if lowest is not None and getattr(lowest, first_field) < first_key:
+        outside.append(lowest)
+    if highest is not None and highest not in outside and getattr(highest, last_field) > last_key:
+        outside.append(highest)
+    return outside
+
+
+def subnet_text(subnet) -> str:
+    return f"subnet {subnet.name} of cluster {subnet.cluster} ({subnet.window_text})"
 
 
 class Site(TimestampedModel):
@@ -70,6 +110,28 @@ class AddressSpaceModel(CidrModel):
                 if not field.primary_key and field.attname not in unsaved
             ]
         super().save(*args, **kwargs)
+
+    def full_clean(self, *args, **kwargs) -> None:
+        """Also, for an edit, that what is planned in the space still fits it: checked under
+        the space's lock, once the values are valid (ConflictingEditError, HTTP 409)."""
+        super().full_clean(*args, **kwargs)
+        if self.pk is not None:
+            stored = stored_for_update(self)
+            if stored is not None:
+                self.check_planned(stored)
+
+    def check_planned(self, stored: "AddressSpaceModel") -> None:
+        """Refuse an edit from `stored` that would leave what is planned in the space
+        inconsistent with it."""
+        if (self.cidr, self.family) != (stored.cidr, stored.family):
+            self.check_inside(self.reservations.all(), ("start_key", "end_key"), "reservation")
+
+    def check_inside(self, rows: models.QuerySet, fields: tuple[str, str], kind: str) -> None:
+        """A CIDR edit must keep every one of `rows` (ranges that never overlap) inside it."""
+        outside = ends_outside(rows, fields, self.first_key, self.last_key)
+        if outside:
+            names = ", ".join(f"{kind} {row}" for row in outside)
+            raise ConflictingEditError(f"{self.cidr} would leave outside: {names}", "cidr")
 
     def clean(self) -> None:
         super().clean()
@@ -126,26 +188,38 @@ class NodeSegment(AddressSpaceModel):
                 )
             self.gateway = gateway.text
 
-    def clean(self) -> None:
-        super().clean()
-        if self.pk:
-            self._check_members_inside()
-
-    def _check_members_inside(self) -> None:
-        """A CIDR edit must keep every node and reservation of the segment inside it."""
-        outside = [
-            f"node {node.name} ({node.ip})"
-            for node in self.nodes.exclude(ip_key__gte=self.first_key, ip_key__lte=self.last_key)
-        ] + [
-            f"reservation {reservation}"
-            for reservation in self.reservations.exclude(
-                start_key__gte=self.first_key, end_key__lte=self.last_key
-            )
+    def check_planned(self, stored: "NodeSegment") -> None:
+        """Slices keep the segment's CIDR, gateway and VLAN ID (as netID), none of which
+        Hybridnet lets change in a Subnet: those stay while slices use them. Nodes and
+        reservations stay inside the CIDR; the gateway is never a node's address."""
+        super().check_planned(stored)
+        if (self.cidr, self.family) != (stored.cidr, stored.family):
+            self.check_inside(self.nodes.all(), ("ip_key", "ip_key"), "node")
+        changed = [
+            field
+            for field in ("cidr", "gateway", "vlan_id")
+            if getattr(self, field) != getattr(stored, field)
         ]
-        if outside:
-            raise ValidationError(
-                {"cidr": f"{self.cidr} would leave outside: {', '.join(outside)}"}
+        if not changed:
+            return
+        slices = self.subnets.select_related("cluster").order_by("window_first_key")
+        shown = list(slices[: OBJECTS_NAMED + 1])
+        if shown:
+            total = len(shown) if len(shown) <= OBJECTS_NAMED else slices.count()
+            raise ConflictingEditError(
+                f"segment {stored.name}: {', '.join(changed)} cannot change while slices use "
+                f"them (Hybridnet cannot change them in a Subnet): "
+                f"{named([subnet_text(subnet) for subnet in shown], total)}; "
+                "delete or replace those slices first",
+                changed[0],
             )
+        if "gateway" in changed and self.gateway:
+            gateway = parse_address(self.gateway)
+            holder = self.nodes.filter(ip_key=address_key(gateway.family, gateway.value)).first()
+            if holder is not None:
+                raise ConflictingEditError(
+                    f"{self.gateway} is the address of node {holder.name}", "gateway"
+                )
 
 
 class AddressPool(AddressSpaceModel):
@@ -171,6 +245,31 @@ class AddressPool(AddressSpaceModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cidr})"
+
+    def check_planned(self, stored: "AddressPool") -> None:
+        """Blocks stay inside the pool (their CIDR cannot change in Hybridnet) and serve
+        networks of the pool's purpose."""
+        super().check_planned(stored)
+        if (self.cidr, self.family) != (stored.cidr, stored.family):
+            self.check_inside(self.subnets.select_related("cluster"), CIDR_KEYS, "block")
+        if self.purpose != stored.purpose:
+            types = POOL_NETWORK_TYPES[self.purpose]
+            others = self.subnets.select_related("cluster", "network").exclude(
+                network__type__in=types
+            )
+            shown = list(others.order_by("first_key")[: OBJECTS_NAMED + 1])
+            if shown:
+                total = len(shown) if len(shown) <= OBJECTS_NAMED else others.count()
+                blocks = [
+                    f"block {block.name} of cluster {block.cluster} ({block.network.type})"
+                    for block in shown
+                ]
+                raise ConflictingEditError(
+                    f"pool {stored.name}: {self.get_purpose_display()} blocks serve "
+                    f"{' or '.join(sorted(types))} networks, not those of "
+                    f"{named(blocks, total)}",
+                    "purpose",
+                )
 
 
 class Node(TimestampedModel):
@@ -308,6 +407,50 @@ class Reservation(TimestampedModel):
         other = siblings.first()
         if other is not None:
             raise ValidationError({"start": f"overlaps the reservation {other}"})
+
+    def full_clean(self, *args, **kwargs) -> None:
+        """Also that the reservation takes effect where subnets are planned already
+        (check_planned), under its space's lock, as a carve holds it: no carve misses it."""
+        super().full_clean(*args, **kwargs)
+        space = stored_for_update(self.parent)
+        placed = ("segment_id", "pool_id", "start_key", "end_key", "kind")
+        stored = self.pk and Reservation.objects.filter(pk=self.pk).values(*placed).first()
+        if space is not None and stored != {field: getattr(self, field) for field in placed}:
+            self.check_planned()
+
+    def check_planned(self) -> None:
+        """Addresses reserved inside a subnet already planned must be listed in it: an
+        infrastructure reservation in a pool's block in its excludeIPs, a pod reservation
+        in its reservedIPs; else Hybridnet would hand them to any pod. Infrastructure inside
+        a segment's slice is accepted and shown as drift (`missing_exclude_ips`), as a node
+        added there is: both record what is on the wire, which the plan must not deny."""
+        pod = self.kind == ReservationKindChoices.POD
+        if self.segment_id is not None and not pod:
+            return
+        listed_field, listed_name, remedy = (
+            ("reserved_ips", "reservedIPs", "add them to its reservedIPs first")
+            if pod
+            else ("exclude_ips", "excludeIPs", "excludeIPs cannot change: replace the subnet")
+        )
+        family = self.start_key[0]
+        first, last = key_value(self.start_key), key_value(self.end_key)
+        subnets = self.parent.subnets.select_related("cluster").windows_overlapping(
+            family, self.start_key, self.end_key
+        )
+        for subnet in subnets.order_by("window_first_key"):
+            window = (key_value(subnet.window_first_key), key_value(subnet.window_last_key))
+            inside = IntervalSet([(max(first, window[0]), min(last, window[1]))])
+            # The gateway is never handed out: reserving it needs no listing.
+            listed = [*getattr(subnet, listed_field), *filter(None, [subnet.gateway])]
+            values = (parse_address(text).value for text in listed)
+            missing = inside.subtract(IntervalSet((value, value) for value in values))
+            if missing:
+                raise ConflictingEditError(
+                    f"{self} lies inside {subnet_text(subnet)}, whose {listed_name} do not "
+                    f"list {missing.size} of its addresses, so Hybridnet would hand them to "
+                    f"any pod: {remedy}",
+                    "start",
+                )
 
     def save(self, *args, **kwargs):
         self.normalize_addresses()

@@ -17,11 +17,10 @@ from ipam.intervals import IntervalSet, gaps
 from planner.addressing import address_key, parse_address
 from planner.choices import (
     NetworkModeChoices,
-    NetworkTypeChoices,
-    PoolPurposeChoices,
     ReservationKindChoices,
 )
 from planner.models import AddressPool, Network, NodeSegment, Subnet
+from planner.models.sites import POOL_NETWORK_TYPES
 from planner.querysets import WINDOW_FIELDS
 from planner.services.errors import NoSpaceError, PlanConflictError, PlannerRejected
 from planner.services.space import (
@@ -47,11 +46,6 @@ LARGEST_BLOCK_PREFIX = {4: 16, 6: 112}
 # 2^96, e.g. ::1:0:0:0:0) makes an invalid IPInstance name.
 IPV6_TRAILING_ZEROS = 1 << 32
 IPV6_LEADING_ZEROS_END = 1 << 96
-# Which networks a pool's blocks serve (SPEC 2.1.1).
-POOL_NETWORK_TYPES = {
-    PoolPurposeChoices.OVERLAY: {NetworkTypeChoices.OVERLAY},
-    PoolPurposeChoices.UNDERLAY_BGP: {NetworkTypeChoices.UNDERLAY, NetworkTypeChoices.GLOBAL_BGP},
-}
 
 
 def _check_segment_network(network: Network, segment: NodeSegment) -> None:

@@ -1,17 +1,8 @@
 """Errors the planner's services raise; the API and the UI map each to one answer."""
 
-from collections.abc import Sequence
+from django.core.exceptions import ValidationError
 
-# How many of the objects standing in the way an error names; the others are counted.
-OBJECTS_NAMED = 10
-
-
-def named(names: Sequence[str], total: int | None = None) -> str:
-    """The first OBJECTS_NAMED of `names` for a message, then how many more of `total`
-    (default: all of `names`) there are."""
-    total = len(names) if total is None else total
-    shown = ", ".join(names[:OBJECTS_NAMED])
-    return f"{shown} and {total - OBJECTS_NAMED} more" if total > OBJECTS_NAMED else shown
+from planner.wording import OBJECTS_NAMED, named
 
 
 class PlanError(Exception):
@@ -29,6 +20,16 @@ class NoSpaceError(PlanError):
 
 class PlanConflictError(PlanError):
     """The request collides with what is already planned (HTTP 409)."""
+
+
+class ConflictingEditError(PlanConflictError, ValidationError):
+    """A write of a space, node or reservation that would leave what is already planned with
+    it inconsistent (HTTP 409). It is a ValidationError too, on `field`, so that a model form
+    (the admin) shows it beside the field rather than failing."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, field)
+        self.error_dict = {field: [ValidationError(message)]}
 
 
 class HybridnetDenied(PlanError):

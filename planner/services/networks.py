@@ -3,13 +3,14 @@
 from django.db import transaction
 
 from planner.models import Network
-from planner.services.errors import OBJECTS_NAMED, PlanConflictError, named
+from planner.services.errors import PlanConflictError
 from planner.services.immutable import update_in_place
 from planner.services.review import (
     check_network_create,
     check_network_delete,
     check_network_update,
 )
+from planner.wording import OBJECTS_NAMED, named
 
 # SPEC 4.2 and 7: type, mode and netID are frozen; the name is the object's identity.
 IMMUTABLE_NETWORK_FIELDS = ("name", "cluster", "type", "mode", "net_id")

@@ -4,12 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from planner.models import AddressPool, NodeSegment, Subnet
-from planner.services.errors import (
-    OBJECTS_NAMED,
-    BulkValidationError,
-    PlanConflictError,
-    SubnetInUseError,
-)
+from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
 from planner.services.review import (
     check_new_subnets,
@@ -17,6 +12,7 @@ from planner.services.review import (
     states_for_new_subnets,
     stored_names,
 )
+from planner.wording import OBJECTS_NAMED
 
 # Set from objects the caller has read (the API's fields, the carving services): their
 # existence needs no query each; a row deleted meanwhile fails the insert instead.

@@ -3,9 +3,12 @@
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.forms import model_to_dict, modelform_factory
 from django.urls import reverse
 
-from planner.models import Cluster
+from planner.models import Cluster, NodeSegment
+from planner.services.carving import carve_segment
+from tests.planner.factories import make_cluster, make_network, make_segment
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +86,14 @@ def test_planned_networks_and_subnets_are_shown_not_written(demo, model_name):
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     assert demo.post(change, {"name": "renamed"}).status_code == 403
     assert demo.get(reverse(f"admin:planner_{model_name}_delete", args=[row.pk])).status_code == 403
+
+
+def test_an_edit_refused_for_what_is_planned_is_a_field_error_in_a_model_form():
+    """The admin's forms validate through full_clean: a conflict shows beside its field."""
+    segment = make_segment()
+    carve_segment(segment, network=make_network(make_cluster(), net_id=0), name="slice-a", size=10)
+    form_class = modelform_factory(NodeSegment, fields=["site", "name", "cidr", "gateway"])
+    data = {**model_to_dict(segment, fields=["site", "name", "cidr"]), "gateway": "192.168.56.9"}
+    form = form_class(data, instance=segment)
+    assert not form.is_valid()
+    assert "cannot change while slices use them" in form.errors["gateway"][0]

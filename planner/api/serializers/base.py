@@ -15,7 +15,7 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from planner.api.constants import API_NAMESPACE
-from planner.services.errors import BulkValidationError
+from planner.services.errors import BulkValidationError, PlanError
 
 # The serializer context's caches (BriefRelatedField): related objects read from ids, and
 # the brief forms shown, by model and id.
@@ -69,9 +69,13 @@ def validation_error_detail(error: DjangoValidationError) -> dict[str, Any]:
 
 @contextmanager
 def model_validation():
-    """Turn the model's ValidationError into DRF's, so it reaches the client as a 400."""
+    """Turn the model's ValidationError into DRF's, so it reaches the client as a 400. A
+    conflict with what is planned (ConflictingEditError, a ValidationError too) is left to
+    the exception handler, which answers it 409."""
     try:
         yield
+    except PlanError:
+        raise
     except DjangoValidationError as error:
         raise serializers.ValidationError(validation_error_detail(error)) from None
 
