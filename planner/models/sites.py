@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
-from ipam.constants import FAMILY_BITS, VLAN_ID_MIN
+from ipam.constants import FAMILY_BITS, IPV4, IPV6, VLAN_ID_MIN
 from ipam.intervals import IntervalSet
 from planner.addressing import address_key, key_value, parse_address
 from planner.choices import NetworkTypeChoices, PoolPurposeChoices, ReservationKindChoices
@@ -23,6 +23,9 @@ from planner.wording import OBJECTS_NAMED, named
 
 # The digits of the most addresses a space can hold: all of IPv6.
 PLANNED_SIZE_DIGITS = len(str(1 << max(FAMILY_BITS.values())))
+# The widest a segment or pool may be: 10.0.0.0/8 is the widest private IPv4 block, fd00::/8
+# the whole of IPv6's local addresses. A wider one (::/0) would block every other space.
+WIDEST_SPACE_PREFIX = {IPV4: 8, IPV6: 8}
 # Which networks a pool's blocks serve (SPEC 2.1.1); a segment's slices serve VLAN ones.
 POOL_NETWORK_TYPES = {
     PoolPurposeChoices.OVERLAY: {NetworkTypeChoices.OVERLAY},
@@ -135,6 +138,11 @@ class AddressSpaceModel(CidrModel):
 
     def clean(self) -> None:
         super().clean()
+        widest = WIDEST_SPACE_PREFIX[self.family]
+        if self.parsed_cidr.prefixlen < widest:
+            raise ValidationError(
+                {"cidr": f"{self.cidr} is wider than a /{widest}: plan it as several spaces"}
+            )
         for model in (NodeSegment, AddressPool):
             others = model.objects.all()
             if isinstance(self, model) and self.pk:

@@ -18,7 +18,7 @@ from planner.models import Subnet
 from planner.services.errors import PlanConflictError
 from planner.services.networks import delete_network
 from planner.services.subnets import save_new_subnets
-from tests.planner.factories import make_cluster, make_network, make_pool
+from tests.planner.factories import make_cluster, make_network, make_pool, make_site
 
 DEEP_NESTING = 100_000
 JSON_ENDPOINTS = ["/api/sites/", "/api/subnets/", "/api/hybridnet/review/", "/api/pools/1/carve/"]
@@ -173,3 +173,20 @@ def test_a_busy_database_outside_the_api_views_is_json_too(user, locked_table):
     response = browser.get("/api/docs/")
     assert_json(response, 503)
     assert response["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "cidr"), [("pools", "::/0"), ("pools", "0.0.0.0/1"), ("segments", "10.0.0.0/7")]
+)
+def test_a_space_wider_than_a_slash_8_is_refused(api, kind, cidr):
+    payload = {"name": "huge", "cidr": cidr, "purpose": "overlay", "site": make_site().pk}
+    body = assert_json(api.post(f"/api/{kind}/", payload, content_type="application/json"), 400)
+    assert body["cidr"] == [f"{cidr} is wider than a /8: plan it as several spaces"]
+
+
+@pytest.mark.django_db
+def test_a_slash_8_space_is_taken(api):
+    for cidr in ("10.0.0.0/8", "fd00::/8"):
+        payload = {"name": f"p{cidr[:2]}", "cidr": cidr, "purpose": "overlay"}
+        assert_json(api.post("/api/pools/", payload, content_type="application/json"), 201)
