@@ -4,6 +4,7 @@ started, waited for until they answer, stopped."""
 import os
 import subprocess
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 from django.conf import settings
@@ -26,7 +27,7 @@ def database_url_of_tests() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}{port}/{db['NAME']}"
 
 
-class ServiceProcess:
+class ServiceProcess(ABC):
     """Subclasses say what to run (`command`) and how to tell it is ready (`is_ready`)."""
 
     description = "process"
@@ -35,11 +36,13 @@ class ServiceProcess:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
+    @abstractmethod
     def command(self) -> list[str]:
-        raise NotImplementedError
+        """The process's command line."""
 
+    @abstractmethod
     def is_ready(self) -> bool:
-        raise NotImplementedError
+        """Whether the process answers yet."""
 
     def environment(self) -> dict[str, str]:
         return os.environ | {"DATABASE_URL": database_url_of_tests()}
