@@ -19,7 +19,7 @@ from planner.models.base import (
 from planner.querysets import AddressPoolQuerySet, NodeSegmentQuerySet
 from planner.services.errors import ConflictingEditError
 from planner.validators import validate_k8s_name, validate_labels, validate_vlan_id
-from planner.wording import OBJECTS_NAMED, named
+from planner.wording import first_named, named
 
 # The digits of the most addresses a space can hold: all of IPv6.
 PLANNED_SIZE_DIGITS = len(str(1 << max(FAMILY_BITS.values())))
@@ -210,10 +210,10 @@ class NodeSegment(AddressSpaceModel):
         ]
         if not changed:
             return
-        slices = self.subnets.select_related("cluster").order_by("window_first_key")
-        shown = list(slices[: OBJECTS_NAMED + 1])
+        shown, total = first_named(
+            self.subnets.select_related("cluster").order_by("window_first_key")
+        )
         if shown:
-            total = len(shown) if len(shown) <= OBJECTS_NAMED else slices.count()
             raise ConflictingEditError(
                 f"segment {stored.name}: {', '.join(changed)} cannot change while slices use "
                 f"them (Hybridnet cannot change them in a Subnet): "
@@ -265,9 +265,8 @@ class AddressPool(AddressSpaceModel):
             others = self.subnets.select_related("cluster", "network").exclude(
                 network__type__in=types
             )
-            shown = list(others.order_by("first_key")[: OBJECTS_NAMED + 1])
+            shown, total = first_named(others.order_by("first_key"))
             if shown:
-                total = len(shown) if len(shown) <= OBJECTS_NAMED else others.count()
                 blocks = [
                     f"block {block.name} of cluster {block.cluster} ({block.network.type})"
                     for block in shown

@@ -10,7 +10,7 @@ from planner.services.review import (
     check_network_delete,
     check_network_update,
 )
-from planner.wording import OBJECTS_NAMED, named
+from planner.wording import first_named, named
 
 # SPEC 4.2 and 7: type, mode and netID are frozen; the name is the object's identity.
 IMMUTABLE_NETWORK_FIELDS = ("name", "cluster", "type", "mode", "net_id")
@@ -32,12 +32,10 @@ def update_network(network: Network, changes: dict) -> Network:
 @transaction.atomic
 def delete_network(network: Network) -> None:
     """ND-1: a Network goes only after its Subnets; the other rules are checked as planned."""
-    children = network.subnets.order_by("name")
-    names = list(children.values_list("name", flat=True)[: OBJECTS_NAMED + 1])
+    names, total = first_named(network.subnets.order_by("name").values_list("name", flat=True))
     if names:
         raise PlanConflictError(
-            f"network {network.name} still has subnets: {named(names, children.count())}; "
-            "delete them first"
+            f"network {network.name} still has subnets: {named(names, total)}; delete them first"
         )
     check_network_delete(network)
     network.delete()

@@ -12,7 +12,7 @@ from planner.services.review import (
     states_for_new_subnets,
     stored_names,
 )
-from planner.wording import OBJECTS_NAMED
+from planner.wording import first_named
 
 # Set from objects the caller has read (the API's fields, the carving services): their
 # existence needs no query each; a row deleted meanwhile fails the insert instead.
@@ -103,7 +103,7 @@ def delete_subnet(subnet: Subnet) -> None:
     """Delete a planned Subnet unless its cluster still has IPInstances in it (SD-1, the
     only rule Hybridnet has for a Subnet delete)."""
     in_use = subnet.cluster.ip_instances.filter(subnet_name=subnet.name).order_by("ip_key")
-    ips = list(in_use.values_list("ip", flat=True)[: OBJECTS_NAMED + 1])
+    ips, total = first_named(in_use.values_list("ip", flat=True))
     if ips:
-        raise SubnetInUseError(subnet.name, ips, in_use.count())
+        raise SubnetInUseError(subnet.name, ips, total)
     subnet.delete()
