@@ -2,9 +2,6 @@
 to anonymous probes, with the reasons to a signed-in caller and to the log."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -16,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from hybridplan.celery import app as celery_app
 from planner.choices import BackgroundServiceChoices
 from planner.models import Heartbeat
-from tests.test_settings import ROOT, SETTINGS_VARS
+from tests.test_settings import run_with_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -198,16 +195,7 @@ print(json.dumps(seen))
 def test_embedded_default_without_its_broker_folder_or_database_file(tmp_path):
     """make run's SQLite and filesystem broker under var/, as a user might lose them: the
     removed database file comes back empty at the next connection."""
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
-    env.update(DJANGO_SETTINGS_MODULE="hybridplan.settings", HYBRIDPLAN_VAR_DIR=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "-c", EMBEDDED_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_with_settings(tmp_path, EMBEDDED_PROBE, timeout_s=300)
     assert result.returncode == 0, result.stderr
     no_services = {"worker": "failed", "beat": "failed"}
     assert json.loads(result.stdout.splitlines()[-1]) == [

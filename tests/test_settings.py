@@ -32,18 +32,26 @@ print(json.dumps({
 """
 
 
-def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+def run_with_settings(
+    tmp_path: Path, script: str, timeout_s: int = 60, **env: str
+) -> subprocess.CompletedProcess:
+    """`script` in a fresh Python, with the embedded defaults under `tmp_path` as var/ and
+    none of the settings variables but those in `env`."""
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
     clean.update(DJANGO_SETTINGS_MODULE="hybridplan.settings", HYBRIDPLAN_VAR_DIR=str(tmp_path))
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=clean,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout_s,
     )
+
+
+def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    return run_with_settings(tmp_path, PROBE, **env)
 
 
 def settings_from(tmp_path: Path, **env: str) -> dict:

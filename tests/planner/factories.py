@@ -41,6 +41,17 @@ def make_network(
     return network
 
 
+def make_clusters_with_networks(count: int) -> tuple[list[Network], list[Network]]:
+    """Clusters c0, c1, ... each with an Underlay VLAN Network `underlay` (netID 0) and the
+    overlay `init`: their underlay Networks, and their overlay ones."""
+    underlay, overlay = [], []
+    for index in range(count):
+        cluster = make_cluster(f"c{index}")
+        underlay.append(make_network(cluster, "underlay", net_id=0))
+        overlay.append(make_network(cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4))
+    return underlay, overlay
+
+
 def make_node(
     segment: NodeSegment, ip: str, name: str = "node-1", cluster: Cluster | None = None
 ) -> Node:

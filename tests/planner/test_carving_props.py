@@ -14,7 +14,7 @@ from ipam.allocatable import total
 from ipam.intervals import first_fit_in, gaps
 from ipam.planner_checks import ERROR, check_subnet
 from planner.addressing import key_value
-from planner.choices import NetworkTypeChoices, ReservationKindChoices
+from planner.choices import ReservationKindChoices
 from planner.models import AddressPool, NodeSegment, Reservation, Subnet
 from planner.querysets import triggers_keep_spaces
 from planner.services.carving import carve_pool, carve_segment
@@ -30,7 +30,12 @@ from planner.services.utilization import (
     space_bounds,
     uncounted_by_space,
 )
-from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
+from tests.planner.factories import (
+    make_clusters_with_networks,
+    make_node,
+    make_pool,
+    make_segment,
+)
 
 CLUSTERS = 3
 EXPECTED_REFUSALS = (NoSpaceError, PlanConflictError, PlannerRejected)
@@ -60,13 +65,7 @@ class CarvingPropertyTest(TestCase):
         ):
             Reservation.objects.create(segment=cls.segment, start=start, end=end, kind=kind)
         cls.pool = make_pool("100.64.0.0/16")
-        cls.underlay, cls.overlay = [], []
-        for index in range(CLUSTERS):
-            cluster = make_cluster(f"c{index}")
-            cls.underlay.append(make_network(cluster, "underlay", net_id=0))
-            cls.overlay.append(
-                make_network(cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
-            )
+        cls.underlay, cls.overlay = make_clusters_with_networks(CLUSTERS)
 
     @staticmethod
     def lowest_fit(taken, lo: int, hi: int, size: int, alignment: int) -> int | None:

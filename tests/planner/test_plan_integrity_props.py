@@ -17,7 +17,7 @@ from ipam.admission import ClusterState, review_network_create, review_subnet_cr
 from ipam.intervals import IntervalSet
 from ipam.planner_checks import ERROR, check_subnet
 from planner.addressing import key_value, parse_address
-from planner.choices import NetworkTypeChoices, PoolPurposeChoices, ReservationKindChoices
+from planner.choices import PoolPurposeChoices, ReservationKindChoices
 from planner.models import (
     AddressPool,
     Cluster,
@@ -31,7 +31,11 @@ from planner.services.carving import carve_pool, carve_segment
 from planner.services.errors import PlanError
 from planner.services.specs import network_spec, subnet_spec
 from planner.services.subnets import delete_subnet, update_subnet
-from tests.planner.factories import make_cluster, make_network, make_pool, make_segment
+from tests.planner.factories import (
+    make_clusters_with_networks,
+    make_pool,
+    make_segment,
+)
 
 CLUSTERS = 2
 REFUSALS = (ValidationError, PlanError, ProtectedError, IntegrityError)
@@ -100,13 +104,7 @@ class PlanIntegrityPropertyTest(TestCase):
         edit of either then meets something planned."""
         cls.segment = make_segment()
         cls.pool = make_pool("100.64.0.0/14")
-        cls.underlay, cls.overlay = [], []
-        for index in range(CLUSTERS):
-            cluster = make_cluster(f"c{index}")
-            cls.underlay.append(make_network(cluster, "underlay", net_id=0))
-            cls.overlay.append(
-                make_network(cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
-            )
+        cls.underlay, cls.overlay = make_clusters_with_networks(CLUSTERS)
         carve_segment(
             cls.segment,
             network=cls.underlay[0],
