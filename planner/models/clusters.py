@@ -33,6 +33,8 @@ from planner.querysets import SubnetQuerySet
 from planner.validators import validate_k8s_name, validate_labels
 
 DEFAULT_SYNC_INTERVAL_SECONDS = 300
+# The permission (codename) to test, plan, apply, pull and adopt a cluster.
+OPERATE_CLUSTER = "operate_cluster"
 # What the checks against stored Subnets read: when one of these is invalid they cannot run.
 STORED_CHECK_INPUTS = {"name", "cidr", "start", "end"}
 
@@ -55,6 +57,7 @@ class Cluster(TimestampedModel):
 
     class Meta:
         ordering = ["name"]
+        permissions = [(OPERATE_CLUSTER, "Can test, plan, apply, pull and adopt the cluster")]
 
     def __str__(self) -> str:
         return self.name
@@ -86,6 +89,9 @@ class Network(TimestampedModel):
     node_selector = models.JSONField(default=dict, blank=True, validators=[validate_labels])
     bgp_peers = models.JSONField("BGP peers", default=list, blank=True)
     description = models.TextField(blank=True)
+    # When an apply last put this object in its cluster (or a pull or adopt found it there);
+    # empty while it exists only in the plan, which lets Hybridnet's immutable fields change.
+    applied_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # What the planner's review of the write that returned this object warned about; not stored.
     planner_warnings: ClassVar[Sequence[Finding]] = ()
@@ -171,6 +177,9 @@ class Subnet(CidrModel):
     # SPEC 5.1 Total (allocatable, not reserved), derived on save: lists read it per row.
     capacity = models.PositiveIntegerField(default=0, editable=False)
     description = models.TextField(blank=True)
+    # When an apply last put this object in its cluster (or a pull or adopt found it there);
+    # empty while it exists only in the plan, which lets Hybridnet's immutable fields change.
+    applied_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SubnetQuerySet.as_manager()
     # What the planner's review of the write that returned this object warned about; not stored.
