@@ -63,6 +63,22 @@ class SyncStateChoices(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class SyncOutcomeChoices(models.TextChoices):
+    """What a run did to one object."""
+
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    UNCHANGED = "unchanged", "Unchanged"
+    DELETED = "deleted", "Deleted"
+    # The cluster refused it: its admission webhook or the API server, with its own text.
+    DENIED = "denied", "Denied by the cluster"
+    # Another field manager owns a field Hybridplan would change; never forced.
+    CONFLICT = "conflict", "Conflict with another field manager"
+    FAILED = "failed", "Failed"
+    IMPORTED = "imported", "Imported"
+    SKIPPED = "skipped", "Skipped"
+
+
 class BackgroundServiceChoices(models.TextChoices):
     """The services that run the background work, each with a heartbeat that /healthz reads."""
 

@@ -2,8 +2,9 @@
 
 from planner.models.clusters import Cluster, Network, Subnet
 from planner.models.health import Heartbeat
-from planner.models.observed import ObservedIPInstance, ObservedSubnetStatus, SyncRun
+from planner.models.observed import ObservedIPInstance, ObservedSubnetStatus
 from planner.models.sites import AddressPool, Node, NodeSegment, Reservation, Site
+from planner.models.sync import SyncRun, SyncRunResult
 
 __all__ = [
     "AddressPool",
@@ -18,4 +19,5 @@ __all__ = [
     "Site",
     "Subnet",
     "SyncRun",
+    "SyncRunResult",
 ]

@@ -1,9 +1,8 @@
-"""What sync reads back from clusters, and the record of each sync run."""
+"""What sync reads back from clusters."""
 
 from django.db import models
 
 from planner.addressing import address_key, parse_address
-from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH, K8S_NAME_MAX_LENGTH
 from planner.models.base import address_key_field
 from planner.models.clusters import Cluster
@@ -71,25 +70,3 @@ class ObservedSubnetStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster}/{self.subnet_name}: {self.used}/{self.total}"
-
-
-class SyncRun(models.Model):
-    """One plan, apply, pull or adopt against a cluster, with what it did."""
-
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="sync_runs")
-    action = models.CharField(max_length=20, choices=SyncActionChoices.choices)
-    state = models.CharField(
-        max_length=20, choices=SyncStateChoices.choices, default=SyncStateChoices.QUEUED
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created"]
-        indexes = [models.Index(fields=["cluster", "-created"])]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.cluster} ({self.state})"
