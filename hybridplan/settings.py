@@ -159,13 +159,27 @@ HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 3)
 HEALTHZ_WORKER_HEARTBEAT_S = 10
 HEALTHZ_BEAT_HEARTBEAT_S = 60
 HEALTHZ_HEARTBEATS_MISSED = 3
+# Cluster sync: an apply whose cluster does not answer is retried SYNC_APPLY_RETRIES times,
+# waiting about SYNC_RETRY_BACKOFF_S, then twice as long each time (with jitter, at most
+# SYNC_RETRY_BACKOFF_MAX_S). A run still "running" whose heartbeat is older than
+# SYNC_RUN_STALE_S lost its worker: beat's reaper, every SYNC_REAPER_INTERVAL_S, fails it.
+SYNC_APPLY_RETRIES = env_int("SYNC_APPLY_RETRIES", 3)
+SYNC_RETRY_BACKOFF_S = env_int("SYNC_RETRY_BACKOFF_S", 2)
+SYNC_RETRY_BACKOFF_MAX_S = env_int("SYNC_RETRY_BACKOFF_MAX_S", 60)
+SYNC_RUN_STALE_S = env_int("SYNC_RUN_STALE_S", 300)
+SYNC_REAPER_INTERVAL_S = 60
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "planner.tasks.record_beat_heartbeat",
         "schedule": HEALTHZ_BEAT_HEARTBEAT_S,
         # One not run within its interval is stale already: never a backlog of them.
         "options": {"expire_seconds": HEALTHZ_BEAT_HEARTBEAT_S},
-    }
+    },
+    "reap-stale-sync-runs": {
+        "task": "planner.tasks.reap_stale_sync_runs",
+        "schedule": SYNC_REAPER_INTERVAL_S,
+        "options": {"expire_seconds": SYNC_REAPER_INTERVAL_S},
+    },
 }
 
 # The default cache holds the API's throttle counts. With REDIS_URL, every gunicorn worker

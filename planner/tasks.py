@@ -1,18 +1,36 @@
-"""Celery tasks: thin wrappers that run one recorded sync step, and beat's heartbeat."""
+"""Celery tasks: thin wrappers that run one recorded sync step, and beat's periodic ones."""
 
 from celery import shared_task
+from django.conf import settings
 
 from planner.choices import BackgroundServiceChoices, SyncActionChoices
 from planner.heartbeat import record_heartbeat
+from planner.kube.errors import ClusterUnreachable
 from planner.kube.gateway import KubeGateway
 from planner.models import Cluster, SyncRun
 from planner.services.clusters import cluster_credentials
-from planner.sync.runs import execute_run, queue_run
+from planner.sync.apply import apply_plan
+from planner.sync.plan import plan_cluster
+from planner.sync.runs import execute_run, queue_run, reap_stale_runs
+
+# A run's message is acknowledged only once it ended, and given back to the queue if the
+# worker process died meanwhile: a killed worker's run is run again by another.
+SYNC_TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
 def _test_connection(run: SyncRun) -> dict:
     with KubeGateway(cluster_credentials(run.cluster)) as gateway:
         return gateway.test_connection()
+
+
+def _plan(run: SyncRun) -> dict:
+    with KubeGateway(cluster_credentials(run.cluster)) as gateway:
+        return plan_cluster(run.cluster, gateway).as_dict()
+
+
+def _apply(run: SyncRun) -> dict:
+    with KubeGateway(cluster_credentials(run.cluster)) as gateway:
+        return apply_plan(run, gateway)
 
 
 @shared_task
@@ -21,8 +39,63 @@ def test_connection(run_id: int) -> str:
     return execute_run(run_id, _test_connection).state
 
 
-def start_test_connection(cluster: Cluster) -> SyncRun:
-    return queue_run(cluster, SyncActionChoices.TEST, test_connection.delay)
+@shared_task(**SYNC_TASK_OPTIONS)
+def plan_cluster_run(run_id: int) -> str:
+    """Compare the cluster's plan with its live objects; the changes are the run's summary."""
+    return execute_run(run_id, _plan).state
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(ClusterUnreachable,),
+    max_retries=settings.SYNC_APPLY_RETRIES,
+    retry_backoff=settings.SYNC_RETRY_BACKOFF_S,
+    retry_backoff_max=settings.SYNC_RETRY_BACKOFF_MAX_S,
+    retry_jitter=True,
+    **SYNC_TASK_OPTIONS,
+)
+def apply_cluster_run(self, run_id: int) -> str:
+    """Apply the cluster's plan. An unreachable cluster is retried with exponential backoff;
+    after the last retry the run fails with the reason."""
+    attempts = self.request.retries + 1
+    last = self.request.retries >= self.max_retries
+    return execute_run(
+        run_id,
+        _apply,
+        retry_on=() if last else (ClusterUnreachable,),
+        failure_note=f" (gave up after {attempts} attempts)" if attempts > 1 else "",
+    ).state
+
+
+def start_test_connection(cluster: Cluster, requested_by=None) -> SyncRun:
+    return queue_run(cluster, SyncActionChoices.TEST, test_connection.delay, requested_by)
+
+
+def start_plan(cluster: Cluster, requested_by=None) -> SyncRun:
+    return queue_run(cluster, SyncActionChoices.PLAN, plan_cluster_run.delay, requested_by)
+
+
+def start_apply(cluster: Cluster, requested_by=None) -> SyncRun:
+    """Queue an apply; RunInProgressError if the cluster has one queued or running."""
+    return queue_run(cluster, SyncActionChoices.APPLY, apply_cluster_run.delay, requested_by)
+
+
+# How each action that runs in a worker is started (the API and the command go through here).
+STARTERS = {
+    SyncActionChoices.TEST: start_test_connection,
+    SyncActionChoices.PLAN: start_plan,
+    SyncActionChoices.APPLY: start_apply,
+}
+
+
+def start_run(cluster: Cluster, action: str, requested_by=None) -> SyncRun:
+    return STARTERS[action](cluster, requested_by)
+
+
+@shared_task
+def reap_stale_sync_runs() -> int:
+    """Sent by beat: fail the runs whose worker died (planner.sync.runs.reap_stale_runs)."""
+    return reap_stale_runs()
 
 
 @shared_task

@@ -39,7 +39,7 @@ PLAN_ERROR_STATUS: dict[type[PlanError], int] = {
     PlanError: status.HTTP_400_BAD_REQUEST,
 }
 # Attributes some planner errors carry, passed on to the client as they are.
-PLAN_ERROR_EXTRAS = ("rule", "hybridnet_message", "ips", "fields")
+PLAN_ERROR_EXTRAS = ("rule", "hybridnet_message", "ips", "fields", "run")
 # Seconds a client is asked to wait (Retry-After) when the database is busy or unreachable.
 DATABASE_RETRY_AFTER_S = 5
 

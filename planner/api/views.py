@@ -25,6 +25,7 @@ from planner.api.constants import MAX_BULK_OBJECTS
 from planner.api.permissions import model_permission
 from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
+from planner.choices import SyncActionChoices
 from planner.models import (
     AddressPool,
     Cluster,
@@ -37,12 +38,15 @@ from planner.models import (
     Site,
     Subnet,
     SyncRun,
+    SyncRunResult,
 )
+from planner.models.clusters import OPERATE_CLUSTER
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.space import pool_free, segment_free
 from planner.services.subnets import delete_subnet
+from planner.tasks import start_run
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]
 # Any path segment reaches the view, so a malformed id is DRF's JSON 404, not Django's page.
@@ -248,15 +252,59 @@ class ReservationViewSet(PlannerModelViewSet):
     search_fields = ["start", "end", "note"]
 
 
+# Starting a run against a cluster: seeing the cluster, and the right to operate it.
+OPERATE_PERMISSIONS = [model_permission(Cluster, "view"), f"planner.{OPERATE_CLUSTER}"]
+RUN_STARTED = {status.HTTP_202_ACCEPTED: api.SyncRunSerializer}
+
+
 class ClusterViewSet(PlannerModelViewSet):
-    """Clusters; credentials can be written, never read."""
+    """Clusters; credentials can be written, never read. test, plan and apply start a run in
+    a worker and answer 202 with it at once."""
 
     queryset = Cluster.objects.prefetch_related("sites")
     serializer_class = api.ClusterSerializer
     filterset_class = filtersets.ClusterFilterSet
     ordering_fields = ["id", "name", *TIMESTAMP_ORDERING]
     search_fields = ["name", "api_server_url", "description"]
-    action_permissions = {"manifests": MANIFEST_PERMISSIONS}
+    action_permissions = {
+        "manifests": MANIFEST_PERMISSIONS,
+        "test_connection": OPERATE_PERMISSIONS,
+        "plan": OPERATE_PERMISSIONS,
+        "apply": OPERATE_PERMISSIONS,
+    }
+
+    def start(self, request: Request, action_name: str) -> Response:
+        """Queue a run of `action_name` and answer 202 with it (409 if an apply of the
+        cluster is queued or running already: RunInProgressError names it)."""
+        run = start_run(self.get_object(), action_name, requested_by=request.user)
+        context = self.get_serializer_context()
+        data = api.SyncRunSerializer(run, context=context).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+    @extend_schema(
+        summary="Test the connection to the cluster (a run)", request=None, responses=RUN_STARTED
+    )
+    @action(detail=True, methods=["post"], url_path="test", url_name="test", filter_backends=[])
+    def test_connection(self, request: Request, pk: str | None = None) -> Response:
+        return self.start(request, SyncActionChoices.TEST)
+
+    @extend_schema(
+        summary="Plan: what applying would change in the cluster (a run)",
+        request=None,
+        responses=RUN_STARTED,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def plan(self, request: Request, pk: str | None = None) -> Response:
+        return self.start(request, SyncActionChoices.PLAN)
+
+    @extend_schema(
+        summary="Apply the plan to the cluster (a run; one at a time per cluster)",
+        request=None,
+        responses=RUN_STARTED,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def apply(self, request: Request, pk: str | None = None) -> Response:
+        return self.start(request, SyncActionChoices.APPLY)
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",
@@ -340,6 +388,19 @@ class SyncRunViewSet(ObservedViewSet):
     filterset_class = filtersets.SyncRunFilterSet
     ordering_fields = ["id", "created", "started_at", "finished_at"]
     search_fields = ["error"]
+
+    @extend_schema(
+        summary="What the run did to each object, a page at a time",
+        responses=api.SyncRunResultSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        run = self.get_object()
+        results = SyncRunResult.objects.filter(run=run).order_by("id")
+        page = self.paginate_queryset(results)
+        serializer = api.SyncRunResultSerializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
 
 
 class HybridnetView(GenericAPIView):

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from kubernetes import client
 
+from ipam.constants import LABEL_SUBNET
 from planner.kube.constants import (
     API_VERSION,
     APPLY_PATCH,
@@ -87,6 +88,20 @@ class KubeGateway:
             IPINSTANCE.plural,
             page_size=page_size,
         )
+
+    def subnet_ipinstances(self, subnet: str) -> list[dict]:
+        """IPInstances of all namespaces on one Subnet, chosen by Hybridnet's subnet label as
+        its webhook does (SD-1): never the cluster's whole list."""
+        pages = self._pages(
+            f'list IPInstances of Subnet "{subnet}"',
+            self._custom.list_cluster_custom_object,
+            GROUP,
+            VERSION,
+            IPINSTANCE.plural,
+            page_size=DEFAULT_PAGE_SIZE,
+            label_selector=f"{LABEL_SUBNET}={subnet}",
+        )
+        return list(chain.from_iterable(pages))
 
     def list_nodes(self) -> list[dict]:
         return self._list_all("list Nodes", self._core.list_node)
@@ -204,12 +219,19 @@ class KubeGateway:
             return None
 
     def _pages(
-        self, action: str, list_method: Callable[..., Any], *args: Any, page_size: int
+        self,
+        action: str,
+        list_method: Callable[..., Any],
+        *args: Any,
+        page_size: int,
+        **filters: str,
     ) -> Iterator[list[dict]]:
         # limit/continue keeps each answer small however many objects there are.
         token = None
         while True:
-            page = self._request(action, list_method, *args, limit=page_size, _continue=token)
+            page = self._request(
+                action, list_method, *args, limit=page_size, _continue=token, **filters
+            )
             yield page["items"]
             token = page["metadata"].get("continue")
             if not token:

@@ -40,6 +40,17 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["cluster", "-created"])]
+        constraints = [
+            # One apply per cluster at a time, whichever worker or web process asks.
+            models.UniqueConstraint(
+                fields=["cluster"],
+                condition=models.Q(
+                    action=SyncActionChoices.APPLY,
+                    state__in=[SyncStateChoices.QUEUED, SyncStateChoices.RUNNING],
+                ),
+                name="one_active_apply_per_cluster",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.cluster} ({self.state})"

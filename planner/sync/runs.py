@@ -1,37 +1,98 @@
-"""A SyncRun's life: queued by a request, run by a worker, finished with a summary or an error."""
+"""A SyncRun's life: queued by a request, run by a worker, finished with a summary or an error;
+and the reaper that ends the runs whose worker died."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from planner.choices import SyncStateChoices
 from planner.kube.errors import KubeError
 from planner.models import Cluster, SyncRun
+from planner.services.errors import PlanConflictError
+
+ACTIVE_STATES = (SyncStateChoices.QUEUED, SyncStateChoices.RUNNING)
+REAPED_ERROR = (
+    "the worker running this stopped sending heartbeats for {seconds} s (it died or was "
+    "killed); the run was given up. Start it again."
+)
 
 
-def queue_run(cluster: Cluster, action: str, enqueue: Callable[[int], object]) -> SyncRun:
+class RunInProgressError(PlanConflictError):
+    """The cluster has an apply queued or running already (HTTP 409); `run` is its id."""
+
+    def __init__(self, active: SyncRun) -> None:
+        super().__init__(
+            f"an {active.action} of cluster {active.cluster.name} is {active.state} already "
+            f"(run {active.pk}); wait for it to finish"
+        )
+        self.run = active.pk
+
+
+def queue_run(
+    cluster: Cluster,
+    action: str,
+    enqueue: Callable[[int], object],
+    requested_by=None,
+) -> SyncRun:
     """Record a queued run and hand its id to the worker once the record is committed
-    (a worker must never look for a run that is not in the database yet)."""
-    run = SyncRun.objects.create(cluster=cluster, action=action)
+    (a worker must never look for a run that is not in the database yet). A second apply of
+    a cluster while one is active is refused (RunInProgressError), by the database's
+    constraint, so two web processes can never both start one."""
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(cluster=cluster, action=action, requested_by=requested_by)
+    except IntegrityError:
+        active = SyncRun.objects.filter(cluster=cluster, action=action, state__in=ACTIVE_STATES)
+        raise RunInProgressError(active.select_related("cluster").get()) from None
     transaction.on_commit(lambda: enqueue(run.pk))
     return run
 
 
-def execute_run(run_id: int, work: Callable[[SyncRun], dict]) -> SyncRun:
+def execute_run(
+    run_id: int,
+    work: Callable[[SyncRun], dict],
+    retry_on: tuple[type[KubeError], ...] = (),
+    failure_note: str = "",
+) -> SyncRun:
     """Run `work` for a queued run, recording start, end, and its summary or error.
-    Kubernetes errors are the run's outcome, not a crash: they end it as failed."""
+    Kubernetes errors are the run's outcome, not a crash: they end it as failed, except those
+    of `retry_on`, which put the run back in the queue and are raised for the task to retry;
+    `failure_note` is added to the error of a failed run (how often it was tried)."""
     run = SyncRun.objects.select_related("cluster").get(pk=run_id)
     run.state, run.started_at = SyncStateChoices.RUNNING, timezone.now()
-    run.save(update_fields=["state", "started_at"])
+    run.heartbeat_at, run.error = run.started_at, ""
+    run.save(update_fields=["state", "started_at", "heartbeat_at", "error"])
     try:
         run.summary = work(run)
         run.state = SyncStateChoices.SUCCEEDED
+    except retry_on as error:
+        run.state, run.error = SyncStateChoices.QUEUED, f"retrying: {error}"
+        run.save(update_fields=["state", "error"])
+        raise
     except KubeError as error:
-        run.state, run.error = SyncStateChoices.FAILED, str(error)
+        run.state, run.error = SyncStateChoices.FAILED, f"{error}{failure_note}"
     finally:
         if run.state == SyncStateChoices.RUNNING:  # an unexpected error: record, then raise
             run.state, run.error = SyncStateChoices.FAILED, "internal error; see the worker log"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["state", "summary", "error", "finished_at"])
+        if run.state != SyncStateChoices.QUEUED:
+            run.finished_at = timezone.now()
+            run.save(update_fields=["state", "summary", "error", "finished_at"])
     return run
+
+
+def reap_stale_runs() -> int:
+    """Fail the runs still "running" whose heartbeat stopped SYNC_RUN_STALE_S ago: their
+    worker died. One statement; returns how many were reaped."""
+    stale_s = settings.SYNC_RUN_STALE_S
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=stale_s)
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    return SyncRun.objects.filter(silent, state=SyncStateChoices.RUNNING).update(
+        state=SyncStateChoices.FAILED,
+        error=REAPED_ERROR.format(seconds=stale_s),
+        finished_at=now,
+    )

@@ -16,6 +16,7 @@ from planner.api.serializers.clusters import ClusterSerializer, NetworkSerialize
 from planner.api.serializers.observed import (
     ObservedIPInstanceSerializer,
     ObservedSubnetStatusSerializer,
+    SyncRunResultSerializer,
     SyncRunSerializer,
 )
 from planner.api.serializers.sites import (
@@ -47,6 +48,7 @@ __all__ = [
     "SegmentCarveSerializer",
     "SiteSerializer",
     "SubnetSerializer",
+    "SyncRunResultSerializer",
     "SyncRunSerializer",
     "UsageRequestSerializer",
     "UsageResultSerializer",

@@ -1,7 +1,10 @@
 """Serializers of what sync reads back from clusters: read-only, Hybridnet owns it."""
 
+from rest_framework import serializers
+
+from planner.api.constants import API_NAMESPACE
 from planner.api.serializers.base import PlannerModelSerializer
-from planner.models import ObservedIPInstance, ObservedSubnetStatus, SyncRun
+from planner.models import ObservedIPInstance, ObservedSubnetStatus, SyncRun, SyncRunResult
 
 
 class ObservedIPInstanceSerializer(PlannerModelSerializer):
@@ -46,7 +49,12 @@ class ObservedSubnetStatusSerializer(PlannerModelSerializer):
 
 
 class SyncRunSerializer(PlannerModelSerializer):
-    """One plan, apply, pull or adopt against a cluster, and its outcome."""
+    """One plan, apply, pull or adopt against a cluster: its progress while it runs (done of
+    total objects), then its summary (a plan's changes) or error; each object's outcome is
+    at `results_url`."""
+
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    results_url = serializers.HyperlinkedIdentityField(view_name=f"{API_NAMESPACE}:syncrun-results")
 
     class Meta(PlannerModelSerializer.Meta):
         model = SyncRun
@@ -56,10 +64,24 @@ class SyncRunSerializer(PlannerModelSerializer):
             "cluster",
             "action",
             "state",
+            "requested_by",
             "started_at",
             "finished_at",
+            "done",
+            "total",
+            "heartbeat_at",
             "summary",
             "error",
+            "results_url",
             "created",
         ]
+        read_only_fields = fields
+
+
+class SyncRunResultSerializer(serializers.ModelSerializer):
+    """What a run did to one object, with the cluster's own text where it refused."""
+
+    class Meta:
+        model = SyncRunResult
+        fields = ["id", "kind", "namespace", "name", "outcome", "message", "changes"]
         read_only_fields = fields
