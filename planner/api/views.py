@@ -382,7 +382,7 @@ class ObservedSubnetStatusViewSet(ObservedViewSet):
 class SyncRunViewSet(ObservedViewSet):
     """The record of plans, applies and pulls (read-only)."""
 
-    queryset = SyncRun.objects.all()
+    queryset = SyncRun.objects.select_related("requested_by")
     brief_relations = ("cluster",)
     serializer_class = api.SyncRunSerializer
     filterset_class = filtersets.SyncRunFilterSet

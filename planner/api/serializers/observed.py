@@ -53,7 +53,9 @@ class SyncRunSerializer(PlannerModelSerializer):
     total objects), then its summary (a plan's changes) or error; each object's outcome is
     at `results_url`."""
 
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     results_url = serializers.HyperlinkedIdentityField(view_name=f"{API_NAMESPACE}:syncrun-results")
 
     class Meta(PlannerModelSerializer.Meta):
