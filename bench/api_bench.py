@@ -147,17 +147,17 @@ def main() -> None:
 
 
 @contextmanager
-def bench_database(server: str) -> Iterator[None]:
+def bench_database(server: str, name: str = DATABASE) -> Iterator[None]:
     def run(statement: str) -> None:
         with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as admin:
             admin.execute(statement)
 
-    run(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    run(f"CREATE DATABASE {DATABASE}")
+    run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    run(f"CREATE DATABASE {name}")
     try:
         yield
     finally:
-        run(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def reference_seconds() -> float:

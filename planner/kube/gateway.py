@@ -33,6 +33,9 @@ from planner.kube.constants import (
 from planner.kube.credentials import ClusterCredentials, build_api_client
 from planner.kube.errors import CrdsMissing, ObjectNotFound, translated_errors
 
+# apply() reads the object first unless the caller says which version it has just read.
+UNREAD = object()
+
 
 class KubeGateway:
     """One cluster's API, through the credentials Hybridplan stores for it."""
@@ -106,16 +109,20 @@ class KubeGateway:
     def list_nodes(self) -> list[dict]:
         return self._list_all("list Nodes", self._core.list_node)
 
-    def apply(self, obj: dict) -> tuple[dict, bool]:
+    def apply(self, obj: dict, live_version: str | None | object = UNREAD) -> tuple[dict, bool]:
         """Server-side apply a Network or Subnet as field manager "hybridplan".
 
         Never forces: fields another manager owns raise FieldManagerConflict.
         Returns the object as stored and whether the apply changed it; an apply
-        that matches what is stored leaves resourceVersion as it was.
+        that matches what is stored leaves resourceVersion as it was. A caller that
+        has just read the object gives its `live_version` (resourceVersion; None when
+        it is not there), which saves reading it again here.
         """
         kind = _applyable_kind(obj)
         name = obj["metadata"]["name"]
-        before = self._get_or_none(kind, name)
+        if live_version is UNREAD:
+            before = self._get_or_none(kind, name)
+            live_version = before["metadata"]["resourceVersion"] if before else None
         after = self._request(
             f'apply {kind.kind} "{name}"',
             self._custom.patch_cluster_custom_object,
@@ -127,9 +134,7 @@ class KubeGateway:
             field_manager=FIELD_MANAGER,
             _content_type=APPLY_PATCH,
         )
-        changed = before is None or (
-            before["metadata"]["resourceVersion"] != after["metadata"]["resourceVersion"]
-        )
+        changed = live_version is None or live_version != after["metadata"]["resourceVersion"]
         return after, changed
 
     def delete(self, kind: str, name: str) -> None:

@@ -144,7 +144,7 @@ def _write(gateway: KubeGateway, change: Change) -> tuple[str, str]:
         except ObjectNotFound:
             return SyncOutcomeChoices.DELETED, "already gone"
         return SyncOutcomeChoices.DELETED, ""
-    _, changed = gateway.apply(dict(change.desired or {}))
+    _, changed = gateway.apply(dict(change.desired or {}), live_version=change.live_version)
     if change.action == ChangeAction.CREATE:
         return SyncOutcomeChoices.CREATED, ""
     return (SyncOutcomeChoices.UPDATED if changed else SyncOutcomeChoices.UNCHANGED), ""

@@ -108,6 +108,8 @@ class Change:
     blocked_by: tuple[str, ...] = ()
     # The object to apply (create, update), or the labels to set on a node.
     desired: Mapping[str, Any] | None = None
+    # The live object's resourceVersion (None: not in the cluster): what an apply changes.
+    live_version: str | None = None
 
     @property
     def blocked(self) -> bool:
@@ -191,13 +193,13 @@ def _object_change(desired: Mapping, live: Mapping | None) -> Change:
         )
         return Change(ChangeAction.CREATE, kind, name, fields, desired=desired)
     fields = tuple(change for path in paths if (change := _field_change(kind, path, desired, live)))
+    version = _get(live, ("metadata", "resourceVersion"))
     immutable = [change for change in fields if change.rule]
     if immutable:
-        return Change(
-            ChangeAction.REPLACE, kind, name, fields, reason=_replace_reason(kind, immutable)
-        )
+        reason = _replace_reason(kind, immutable)
+        return Change(ChangeAction.REPLACE, kind, name, fields, reason=reason)
     action = ChangeAction.UPDATE if fields else ChangeAction.UNCHANGED
-    return Change(action, kind, name, fields, desired=desired)
+    return Change(action, kind, name, fields, desired=desired, live_version=_value(version))
 
 
 def _field_change(kind: str, path: Path, desired: Mapping, live: Mapping) -> FieldChange | None:
