@@ -1,12 +1,16 @@
 """Celery tasks: thin wrappers that run one recorded sync step, and beat's heartbeat."""
 
+from collections.abc import Callable
+
 from celery import shared_task
+from django.contrib.auth.base_user import AbstractBaseUser
 
 from planner.choices import BackgroundServiceChoices, SyncActionChoices
 from planner.heartbeat import record_heartbeat
 from planner.kube.gateway import KubeGateway
 from planner.models import Cluster, SyncRun
 from planner.services.clusters import cluster_credentials
+from planner.sync.pull import pull_cluster
 from planner.sync.runs import execute_run, queue_run
 
 
@@ -23,6 +27,21 @@ def test_connection(run_id: int) -> str:
 
 def start_test_connection(cluster: Cluster) -> SyncRun:
     return queue_run(cluster, SyncActionChoices.TEST, test_connection.delay)
+
+
+@shared_task
+def pull(run_id: int) -> str:
+    """Read the cluster's Networks, Subnets, Nodes and IPInstances into the observed state."""
+    return execute_run(run_id, pull_cluster).state
+
+
+def start_pull(cluster: Cluster, requested_by: AbstractBaseUser | None = None) -> SyncRun:
+    return queue_run(cluster, SyncActionChoices.PULL, pull.delay, requested_by)
+
+
+# What starts each action's run, for the API and the commands: they queue runs through
+# this, never reaching a cluster themselves.
+STARTERS: dict[str, Callable[..., SyncRun]] = {SyncActionChoices.PULL: start_pull}
 
 
 @shared_task
