@@ -22,9 +22,10 @@ from ipam.review import review, usage
 from planner.api import filtersets
 from planner.api import serializers as api
 from planner.api.constants import MAX_BULK_OBJECTS
-from planner.api.permissions import model_permission
+from planner.api.permissions import RequiredPermissions, model_permission
 from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
+from planner.choices import SyncActionChoices
 from planner.models import (
     AddressPool,
     Cluster,
@@ -38,11 +39,15 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
+from planner.models.clusters import OPERATE_CLUSTER
 from planner.services.carving import carve_pool, carve_segment
+from planner.services.conflicts import cluster_conflicts
+from planner.services.lookup import lookup_address, lookup_pod
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.space import pool_free, segment_free
 from planner.services.subnets import delete_subnet
+from planner.tasks import STARTERS
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]
 # Any path segment reaches the view, so a malformed id is DRF's JSON 404, not Django's page.
@@ -248,6 +253,16 @@ class ReservationViewSet(PlannerModelViewSet):
     search_fields = ["start", "end", "note"]
 
 
+# Starting a sync run needs the permission to operate clusters (and to see the cluster).
+OPERATE_PERMISSIONS = [
+    f"{Cluster._meta.app_label}.{OPERATE_CLUSTER}",
+    model_permission(Cluster, "view"),
+]
+CONFLICT_PERMISSIONS = [
+    model_permission(model, "view") for model in (Cluster, ObservedIPInstance, Subnet, Node)
+]
+
+
 class ClusterViewSet(PlannerModelViewSet):
     """Clusters; credentials can be written, never read."""
 
@@ -256,7 +271,37 @@ class ClusterViewSet(PlannerModelViewSet):
     filterset_class = filtersets.ClusterFilterSet
     ordering_fields = ["id", "name", *TIMESTAMP_ORDERING]
     search_fields = ["name", "api_server_url", "description"]
-    action_permissions = {"manifests": MANIFEST_PERMISSIONS}
+    action_permissions = {
+        "manifests": MANIFEST_PERMISSIONS,
+        "pull": OPERATE_PERMISSIONS,
+        "conflicts": CONFLICT_PERMISSIONS,
+    }
+
+    @extend_schema(
+        summary="Start a pull of the cluster's live objects and IPInstances",
+        request=None,
+        responses={status.HTTP_202_ACCEPTED: api.SyncRunSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def pull(self, request: Request, pk: str | None = None) -> Response:
+        return self.start_run(SyncActionChoices.PULL)
+
+    @extend_schema(
+        summary="Conflicts between the cluster's last pull and its plan",
+        responses=api.ClusterConflictsSerializer,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def conflicts(self, request: Request, pk: str | None = None) -> Response:
+        return Response(cluster_conflicts(self.get_object()).as_dict())
+
+    def start_run(self, action_name: str) -> Response:
+        """Queue a run of `action_name` for a worker and answer at once with the run."""
+        cluster = self.get_object()
+        with transaction.atomic():
+            run = STARTERS[action_name](cluster, requested_by=self.request.user)
+        data = api.SyncRunSerializer(run, context=self.get_serializer_context()).data
+        headers = {"Location": str(data["url"])}
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",
@@ -340,6 +385,28 @@ class SyncRunViewSet(ObservedViewSet):
     filterset_class = filtersets.SyncRunFilterSet
     ordering_fields = ["id", "created", "started_at", "finished_at"]
     search_fields = ["error"]
+
+
+class LookupView(GenericAPIView):
+    """Who holds an address across every cluster, and what the plan says of it; or the
+    addresses of a pod, by name."""
+
+    permission_classes = [RequiredPermissions]
+    required_permissions = [
+        model_permission(model, "view") for model in (ObservedIPInstance, Subnet, Node)
+    ]
+    serializer_class = api.LookupSerializer
+
+    @extend_schema(
+        summary="Look up an address (IPv4 or IPv6) or a pod name",
+        parameters=[api.LookupQuerySerializer],
+    )
+    def get(self, request: Request) -> Response:
+        query = api.LookupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data["q"]
+        found = lookup_pod(q) if isinstance(q, str) else lookup_address(q)
+        return Response(self.get_serializer(found).data)
 
 
 class HybridnetView(GenericAPIView):
