@@ -1,11 +1,18 @@
 """Pull: a real Celery worker reads a real kube-apiserver into the observed state."""
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from planner.choices import SyncActionChoices, SyncOutcomeChoices, SyncStateChoices
+from planner.choices import (
+    ConflictKindChoices,
+    SyncActionChoices,
+    SyncOutcomeChoices,
+    SyncStateChoices,
+)
 from planner.kube.gateway import KubeGateway
 from planner.models import (
     Cluster,
@@ -16,11 +23,13 @@ from planner.models import (
     ObservedSubnetStatus,
     SyncRun,
 )
+from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
-from planner.sync.pull import pull_cluster
+from planner.sync.pull import STATUS_COUNTS, pull_cluster
 from planner.tasks import start_pull
 from tests.kube import factories
 from tests.kube.test_tasks import UNUSED_PORT_URL, wait_for
+from tests.planner.factories import make_network, make_node, make_segment
 
 pytestmark = [pytest.mark.kube, pytest.mark.django_db(transaction=True)]
 
@@ -191,3 +200,57 @@ def test_a_pull_of_many_ipinstances_takes_one_query_per_page(populated, gateway)
     statements = [query["sql"] for query in queries if query["sql"] not in TRANSACTION_CONTROL]
     assert len(statements) <= pages + 12, "\n".join(sql[:60] for sql in statements)
     assert ObservedIPInstance.objects.filter(cluster=populated).count() == count + 3
+
+
+@pytest.mark.celery
+def test_a_pull_through_the_api_shows_utilization_a_planted_conflict_and_the_lookup(
+    celery_worker, kube_cluster, populated, gateway
+):
+    segment = make_segment()
+    make_node(segment, "192.168.56.2", "node-1", populated)
+    make_node(segment, "192.168.56.3", "node-2", populated)
+    network = make_network(populated, "vlan0", net_id=0, node_selector={"network": "vlan0"})
+    planned = carve_segment(
+        segment, network=network, name="s1", start="192.168.56.100", end="192.168.56.149"
+    )
+    # Planted: a pod on node-2's planned address (node-2 is live at .3 as planned).
+    gateway.create_ipinstance(NAMESPACE, pod_ipinstance("192.168.56.3", "intruder"))
+    user = User.objects.create_user("operator")
+    codenames = ["operate_cluster", "view_cluster", "view_subnet", "view_node"]
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=[*codenames, "view_observedipinstance"])
+    )
+    api = APIClient()
+    api.force_authenticate(user)
+
+    started = api.post(f"/api/clusters/{populated.pk}/pull/")
+    assert started.status_code == 202, started.content
+    run = wait_for(SyncRun.objects.get(pk=started.json()["id"]))
+    assert run.state == SyncStateChoices.SUCCEEDED, run.error
+    assert run.summary["ipinstances"] == 4
+
+    utilization = api.get(f"/api/subnets/{planned.pk}/").json()["utilization"]
+    assert utilization["capacity"] == 50
+    assert {key: utilization["observed"][key] for key in STATUS_COUNTS} == {
+        "total": 50,
+        "used": 3,
+        "available": 47,
+    }
+
+    conflicts = api.get(f"/api/clusters/{populated.pk}/conflicts/").json()["conflicts"]
+    excluded = [c for c in conflicts if c["kind"] == ConflictKindChoices.EXCLUDED]
+    assert [(c["address"], c["message"]) for c in excluded] == [
+        ("192.168.56.3", "192.168.56.3 is the address of node node-2")
+    ]
+
+    by_address = api.get("/api/lookup/", {"q": "192.168.56.101"}).json()
+    [holder] = by_address["ipinstances"]
+    assert (holder["cluster"]["name"], holder["namespace"], holder["pod_name"]) == (
+        "prod-a",
+        NAMESPACE,
+        "web-1",
+    )
+    assert (holder["node_name"], holder["subnet_name"]) == ("node-1", "s1")
+    assert by_address["subnet"]["name"] == "s1"
+    by_pod = api.get("/api/lookup/", {"q": "intruder"}).json()
+    assert [row["ip"] for row in by_pod["ipinstances"]] == ["192.168.56.3"]
