@@ -84,3 +84,14 @@ class BackgroundServiceChoices(models.TextChoices):
 
     WORKER = "worker", "Celery worker"
     BEAT = "beat", "Celery beat"
+
+
+class ConflictKindChoices(models.TextChoices):
+    """How what a pull observed contradicts the plan."""
+
+    EXCLUDED = "excluded", "IPInstance on an address the plan keeps from pods"
+    RESERVED = "reserved", "IPInstance on an address reserved for another pod"
+    OUTSIDE_SUBNET = "outside_subnet", "IPInstance outside its Subnet's planned range"
+    UNKNOWN_SUBNET = "unknown_subnet", "IPInstances in a Subnet the plan does not have"
+    NODE_ADDRESS = "node_address", "Node address differs from the plan"
+    NODE_LABELS = "node_labels", "Node lacks planned labels"

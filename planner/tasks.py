@@ -1,7 +1,10 @@
 """Celery tasks: thin wrappers that run one recorded sync step, and beat's periodic ones."""
 
+from collections.abc import Callable
+
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 
 from planner.choices import BackgroundServiceChoices, SyncActionChoices
 from planner.heartbeat import record_heartbeat
@@ -11,6 +14,7 @@ from planner.models import Cluster, SyncRun
 from planner.services.clusters import cluster_credentials
 from planner.sync.apply import apply_plan
 from planner.sync.plan import plan_cluster
+from planner.sync.pull import pull_cluster
 from planner.sync.runs import execute_run, queue_run, reap_stale_runs
 
 # A run's message is acknowledged only once it ended, and given back to the queue if the
@@ -67,28 +71,43 @@ def apply_cluster_run(self, run_id: int) -> str:
     ).state
 
 
-def start_test_connection(cluster: Cluster, requested_by=None) -> SyncRun:
+def start_test_connection(
+    cluster: Cluster, requested_by: AbstractBaseUser | None = None
+) -> SyncRun:
     return queue_run(cluster, SyncActionChoices.TEST, test_connection.delay, requested_by)
 
 
-def start_plan(cluster: Cluster, requested_by=None) -> SyncRun:
+def start_plan(cluster: Cluster, requested_by: AbstractBaseUser | None = None) -> SyncRun:
     return queue_run(cluster, SyncActionChoices.PLAN, plan_cluster_run.delay, requested_by)
 
 
-def start_apply(cluster: Cluster, requested_by=None) -> SyncRun:
+def start_apply(cluster: Cluster, requested_by: AbstractBaseUser | None = None) -> SyncRun:
     """Queue an apply; RunInProgressError if the cluster has one queued or running."""
     return queue_run(cluster, SyncActionChoices.APPLY, apply_cluster_run.delay, requested_by)
 
 
+@shared_task(**SYNC_TASK_OPTIONS)
+def pull(run_id: int) -> str:
+    """Read the cluster's Networks, Subnets, Nodes and IPInstances into the observed state."""
+    return execute_run(run_id, pull_cluster).state
+
+
+def start_pull(cluster: Cluster, requested_by: AbstractBaseUser | None = None) -> SyncRun:
+    return queue_run(cluster, SyncActionChoices.PULL, pull.delay, requested_by)
+
+
 # How each action that runs in a worker is started (the API and the command go through here).
-STARTERS = {
+STARTERS: dict[str, Callable[..., SyncRun]] = {
     SyncActionChoices.TEST: start_test_connection,
     SyncActionChoices.PLAN: start_plan,
     SyncActionChoices.APPLY: start_apply,
+    SyncActionChoices.PULL: start_pull,
 }
 
 
-def start_run(cluster: Cluster, action: str, requested_by=None) -> SyncRun:
+def start_run(
+    cluster: Cluster, action: str, requested_by: AbstractBaseUser | None = None
+) -> SyncRun:
     return STARTERS[action](cluster, requested_by)
 
 

@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from django.db.models import Model
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 if TYPE_CHECKING:  # DRF loads this module while rest_framework.views is still importing
     from rest_framework.request import Request
@@ -37,3 +37,12 @@ class PlannerModelPermissions(DjangoModelPermissions):
             return super().has_permission(request, view)
         user = request.user
         return bool(user and user.is_authenticated and user.has_perms(required))
+
+
+class RequiredPermissions(BasePermission):
+    """For a view of no one model: the user has every permission in its
+    `required_permissions`."""
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perms(view.required_permissions))

@@ -26,6 +26,7 @@ router.register("sync-runs", views.SyncRunViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token"),
+    path("lookup/", views.LookupView.as_view(), name="lookup"),
     path("hybridnet/review/", views.HybridnetReviewView.as_view(), name="hybridnet-review"),
     path("hybridnet/usage/", views.HybridnetUsageView.as_view(), name="hybridnet-usage"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -22,7 +22,7 @@ from ipam.review import review, usage
 from planner.api import filtersets
 from planner.api import serializers as api
 from planner.api.constants import MAX_BULK_OBJECTS
-from planner.api.permissions import model_permission
+from planner.api.permissions import RequiredPermissions, model_permission
 from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
 from planner.choices import SyncActionChoices
@@ -42,6 +42,8 @@ from planner.models import (
 )
 from planner.models.clusters import OPERATE_CLUSTER
 from planner.services.carving import carve_pool, carve_segment
+from planner.services.conflicts import cluster_conflicts
+from planner.services.lookup import lookup_address, lookup_pod
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.space import pool_free, segment_free
@@ -255,6 +257,9 @@ class ReservationViewSet(PlannerModelViewSet):
 # Starting a run against a cluster: seeing the cluster, and the right to operate it.
 OPERATE_PERMISSIONS = [model_permission(Cluster, "view"), f"planner.{OPERATE_CLUSTER}"]
 RUN_STARTED = {status.HTTP_202_ACCEPTED: api.SyncRunSerializer}
+CONFLICT_PERMISSIONS = [
+    model_permission(model, "view") for model in (Cluster, ObservedIPInstance, Subnet, Node)
+]
 
 
 class ClusterViewSet(PlannerModelViewSet):
@@ -271,6 +276,8 @@ class ClusterViewSet(PlannerModelViewSet):
         "test_connection": OPERATE_PERMISSIONS,
         "plan": OPERATE_PERMISSIONS,
         "apply": OPERATE_PERMISSIONS,
+        "pull": OPERATE_PERMISSIONS,
+        "conflicts": CONFLICT_PERMISSIONS,
     }
 
     def start(self, request: Request, action_name: str) -> Response:
@@ -305,6 +312,23 @@ class ClusterViewSet(PlannerModelViewSet):
     @action(detail=True, methods=["post"], filter_backends=[])
     def apply(self, request: Request, pk: str | None = None) -> Response:
         return self.start(request, SyncActionChoices.APPLY)
+
+    @extend_schema(
+        summary="Start a pull of the cluster's live objects and IPInstances",
+        request=None,
+        responses=RUN_STARTED,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def pull(self, request: Request, pk: str | None = None) -> Response:
+        return self.start(request, SyncActionChoices.PULL)
+
+    @extend_schema(
+        summary="Conflicts between the cluster's last pull and its plan",
+        responses=api.ClusterConflictsSerializer,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def conflicts(self, request: Request, pk: str | None = None) -> Response:
+        return Response(cluster_conflicts(self.get_object()).as_dict())
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",
@@ -401,6 +425,28 @@ class SyncRunViewSet(ObservedViewSet):
         page = self.paginate_queryset(results)
         serializer = api.SyncRunResultSerializer(page, many=True)
         return self.get_paginated_response(serializer.data)
+
+
+class LookupView(GenericAPIView):
+    """Who holds an address across every cluster, and what the plan says of it; or the
+    addresses of a pod, by name."""
+
+    permission_classes = [RequiredPermissions]
+    required_permissions = [
+        model_permission(model, "view") for model in (ObservedIPInstance, Subnet, Node)
+    ]
+    serializer_class = api.LookupSerializer
+
+    @extend_schema(
+        summary="Look up an address (IPv4 or IPv6) or a pod name",
+        parameters=[api.LookupQuerySerializer],
+    )
+    def get(self, request: Request) -> Response:
+        query = api.LookupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data["q"]
+        found = lookup_pod(q) if isinstance(q, str) else lookup_address(q)
+        return Response(self.get_serializer(found).data)
 
 
 class HybridnetView(GenericAPIView):

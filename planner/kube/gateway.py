@@ -83,7 +83,12 @@ class KubeGateway:
 
     def ipinstance_pages(self, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[list[dict]]:
         """The same, page by page, for callers that store in batches."""
-        return self._pages(
+        return (page["items"] for page in self.ipinstance_lists(page_size))
+
+    def ipinstance_lists(self, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[dict]:
+        """The same, as the server's list objects: a page's `metadata.remainingItemCount`
+        says how many are left after it, when the server counts them (for progress)."""
+        return self._lists(
             "list IPInstances",
             self._custom.list_cluster_custom_object,
             GROUP,
@@ -231,13 +236,24 @@ class KubeGateway:
         page_size: int,
         **filters: str,
     ) -> Iterator[list[dict]]:
+        pages = self._lists(action, list_method, *args, page_size=page_size, **filters)
+        return (page["items"] for page in pages)
+
+    def _lists(
+        self,
+        action: str,
+        list_method: Callable[..., Any],
+        *args: Any,
+        page_size: int,
+        **filters: str,
+    ) -> Iterator[dict]:
         # limit/continue keeps each answer small however many objects there are.
         token = None
         while True:
             page = self._request(
                 action, list_method, *args, limit=page_size, _continue=token, **filters
             )
-            yield page["items"]
+            yield page
             token = page["metadata"].get("continue")
             if not token:
                 return

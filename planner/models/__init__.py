@@ -2,7 +2,13 @@
 
 from planner.models.clusters import Cluster, Network, Subnet
 from planner.models.health import Heartbeat
-from planner.models.observed import ObservedIPInstance, ObservedSubnetStatus
+from planner.models.observed import (
+    ObservedIPInstance,
+    ObservedNetwork,
+    ObservedNode,
+    ObservedSubnet,
+    ObservedSubnetStatus,
+)
 from planner.models.sites import AddressPool, Node, NodeSegment, Reservation, Site
 from planner.models.sync import SyncRun, SyncRunResult
 
@@ -14,6 +20,9 @@ __all__ = [
     "Node",
     "NodeSegment",
     "ObservedIPInstance",
+    "ObservedNetwork",
+    "ObservedNode",
+    "ObservedSubnet",
     "ObservedSubnetStatus",
     "Reservation",
     "Site",

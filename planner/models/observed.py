@@ -35,6 +35,11 @@ class ObservedIPInstance(models.Model):
         indexes = [
             models.Index(fields=["cluster", "subnet_name"]),
             models.Index(fields=["cluster", "ip_key"]),
+            # The lookup across every cluster: by address, or by pod name.
+            models.Index(fields=["ip_key"]),
+            models.Index(fields=["pod_name"]),
+            # A pull removes what it did not see, by its start time, in one statement.
+            models.Index(fields=["cluster", "observed_at"]),
         ]
 
     def __str__(self) -> str:
@@ -70,3 +75,60 @@ class ObservedSubnetStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster}/{self.subnet_name}: {self.used}/{self.total}"
+
+
+class ObservedObject(models.Model):
+    """A cluster-scoped object as last pulled: its name, its labels, when it was seen."""
+
+    name = models.CharField(max_length=K8S_NAME_MAX_LENGTH)
+    labels = models.JSONField(default=dict, blank=True)
+    observed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["cluster", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}/{self.name}"
+
+
+def unique_per_cluster(model_name: str) -> list[models.UniqueConstraint]:
+    """One row per cluster and name: what a pull upserts on."""
+    return [models.UniqueConstraint(fields=["cluster", "name"], name=f"{model_name}_unique")]
+
+
+class ObservedNetwork(ObservedObject):
+    """A Network as last pulled: spec and status as the cluster holds them, so that drift
+    compares them with the plan."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="observed_networks")
+    spec = models.JSONField(default=dict)
+    status = models.JSONField(default=dict, blank=True)
+
+    class Meta(ObservedObject.Meta):
+        verbose_name = "observed network"
+        constraints = unique_per_cluster("observed_network")
+
+
+class ObservedSubnet(ObservedObject):
+    """A Subnet's spec as last pulled; its status is in ObservedSubnetStatus, which
+    utilization reads."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="observed_subnets")
+    network_name = models.CharField(max_length=K8S_NAME_MAX_LENGTH, blank=True)
+    spec = models.JSONField(default=dict)
+
+    class Meta(ObservedObject.Meta):
+        verbose_name = "observed subnet"
+        constraints = unique_per_cluster("observed_subnet")
+
+
+class ObservedNode(ObservedObject):
+    """A Node as last pulled: its InternalIP addresses (canonical text) and labels."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="observed_nodes")
+    internal_ips = models.JSONField("InternalIP addresses", default=list, blank=True)
+
+    class Meta(ObservedObject.Meta):
+        verbose_name = "observed node"
+        constraints = unique_per_cluster("observed_node")

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Sum
 
 from ipam.constants import FAMILY_BITS
 from ipam.intervals import Interval, IntervalSet
 from planner.addressing import address_key, key_value
 from planner.choices import ReservationKindChoices
-from planner.models import AddressPool, NodeSegment, Subnet
+from planner.models import AddressPool, Network, NodeSegment, Subnet
 from planner.querysets import CIDR_FIELDS, WINDOW_FIELDS, triggers_keep_spaces
 from planner.services.space import pool_range, reservations, segment_fixed, segment_usable
 
@@ -232,6 +233,22 @@ def pool_usages(pools: Sequence[AddressPool]) -> dict[int, SpaceUsage]:
     """Per pool id: its range less infrastructure reservations (fixed), and its blocks'
     CIDRs (planned)."""
     return _usages(pools, POOLS)
+
+
+def network_usages(networks: Sequence[Network]) -> dict[int, dict[str, Any]]:
+    """Per network id: the planned capacity of its Subnets (SPEC 5.1 Total, summed), and
+    their last pulled use summed as a segment's or a pool's is (None until one of them has
+    been pulled): two queries for a whole page."""
+    ids = [network.pk for network in networks]
+    capacity = dict(
+        Subnet.objects.filter(network_id__in=ids)
+        .order_by()
+        .values("network_id")
+        .annotate(total=Sum("capacity"))
+        .values_list("network_id", "total")
+    )
+    observed = _observed_by_space(ids, "network_id") if ids else {}
+    return {pk: {"capacity": capacity.get(pk, 0), "observed": observed.get(pk)} for pk in ids}
 
 
 def subnet_observed(subnet: Subnet) -> dict | None:

@@ -16,7 +16,8 @@ UNDERLAY, OVERLAY = NetworkTypeChoices.UNDERLAY, NetworkTypeChoices.OVERLAY
 
 class NetworkAPITest(APIViewTestCases.ModelViewTestCase):
     model = Network
-    list_queries = 5
+    # The page, and its utilization: its Subnets' capacity and their pulled use.
+    list_queries = 7
     brief_relations = ["cluster"]
     invalid_data = {"name": "x", "type": "Banana"}
     invalid_field = "type"

@@ -26,14 +26,22 @@ from planner.api.serializers.sites import (
     ReservationSerializer,
     SiteSerializer,
 )
+from planner.api.serializers.sync import (
+    ClusterConflictsSerializer,
+    LookupQuerySerializer,
+    LookupSerializer,
+)
 
 __all__ = [
     "AddressPoolSerializer",
     "BriefRelatedField",
     "BriefSerializer",
+    "ClusterConflictsSerializer",
     "ClusterSerializer",
     "FreeIntervalSerializer",
     "FreeQuerySerializer",
+    "LookupQuerySerializer",
+    "LookupSerializer",
     "ManifestSerializer",
     "NetworkSerializer",
     "NodeSegmentSerializer",

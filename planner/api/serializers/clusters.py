@@ -9,12 +9,17 @@ from ipam.constants import MAX_SUBNET_CAPACITY
 from planner.api.serializers.actions import PlannerFindingSerializer
 from planner.api.serializers.base import PlannerModelSerializer, model_validation
 from planner.api.serializers.sites import TIMESTAMPS
-from planner.api.serializers.utilization import MissingExclusionsField, SubnetUtilizationField
+from planner.api.serializers.utilization import (
+    MissingExclusionsField,
+    NetworkUtilizationField,
+    SubnetUtilizationField,
+)
 from planner.constants import ADDRESS_TEXT_MAX_LENGTH
 from planner.models import Cluster, Network, Subnet
 from planner.services.drift import missing_exclusions_by_subnet
 from planner.services.networks import save_new_network, update_network
 from planner.services.subnets import save_new_subnet, save_new_subnets, update_subnet
+from planner.services.utilization import network_usages
 
 INT32_MAX = 2**31 - 1
 
@@ -100,6 +105,7 @@ class NetworkSerializer(ServiceSavedSerializer):
         help_text="Labels a node needs to belong to this network.",
     )
     bgp_peers = BGPPeerSerializer(many=True, required=False)
+    utilization = NetworkUtilizationField(network_usages)
 
     class Meta(PlannerModelSerializer.Meta):
         model = Network
@@ -114,6 +120,7 @@ class NetworkSerializer(ServiceSavedSerializer):
             "node_selector",
             "bgp_peers",
             "description",
+            "utilization",
             "warnings",
             *TIMESTAMPS,
         ]

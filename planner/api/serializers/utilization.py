@@ -38,6 +38,22 @@ class SubnetUtilizationSerializer(serializers.Serializer):
     )
 
 
+class NetworkUtilizationSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField(help_text="Total of its Subnets as Hybridnet counts it.")
+    observed = ObservedUsageSerializer(
+        allow_null=True, help_text="Sums of the last pulled status of its subnets; null if none."
+    )
+
+
+@extend_schema_field(NetworkUtilizationSerializer)
+class NetworkUtilizationField(PageReadingField):
+    """Planned capacity and observed use of a Network's Subnets, measured
+    (`network_usages`) for a whole page at once, or for the one Network shown."""
+
+    def to_representation(self, network: Any) -> dict[str, Any]:
+        return self.measured(network)
+
+
 @extend_schema_field(SpaceUtilizationSerializer)
 class SpaceUtilizationField(PageReadingField):
     """Utilization of a segment or pool, measured (`segment_usages`, `pool_usages`) for a
