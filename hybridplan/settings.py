@@ -168,6 +168,9 @@ SYNC_RETRY_BACKOFF_S = env_int("SYNC_RETRY_BACKOFF_S", 2)
 SYNC_RETRY_BACKOFF_MAX_S = env_int("SYNC_RETRY_BACKOFF_MAX_S", 60)
 SYNC_RUN_STALE_S = env_int("SYNC_RUN_STALE_S", 300)
 SYNC_REAPER_INTERVAL_S = 60
+# How often beat looks for clusters whose scheduled sync is due (Cluster.sync_interval_seconds
+# is at least this).
+SYNC_SCHEDULE_TICK_S = 30
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "planner.tasks.record_beat_heartbeat",
@@ -179,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "planner.tasks.reap_stale_sync_runs",
         "schedule": SYNC_REAPER_INTERVAL_S,
         "options": {"expire_seconds": SYNC_REAPER_INTERVAL_S},
+    },
+    "queue-due-syncs": {
+        "task": "planner.tasks.queue_due_syncs",
+        "schedule": SYNC_SCHEDULE_TICK_S,
+        "options": {"expire_seconds": SYNC_SCHEDULE_TICK_S},
     },
 }
 

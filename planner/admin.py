@@ -71,6 +71,7 @@ class ClusterAdminForm(forms.ModelForm):
             "default_network_type",
             "sync_enabled",
             "sync_interval_seconds",
+            "sync_applies",
             "description",
         ]
 

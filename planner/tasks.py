@@ -1,10 +1,13 @@
 """Celery tasks: thin wrappers that run one recorded sync step, and beat's periodic ones."""
 
 from collections.abc import Callable
+from contextlib import suppress
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
 
 from planner.choices import BackgroundServiceChoices, SyncActionChoices
 from planner.heartbeat import record_heartbeat
@@ -15,7 +18,14 @@ from planner.services.clusters import cluster_credentials
 from planner.sync.apply import apply_plan
 from planner.sync.plan import plan_cluster
 from planner.sync.pull import pull_cluster
-from planner.sync.runs import execute_run, queue_run, reap_stale_runs
+from planner.sync.runs import (
+    RunInProgressError,
+    execute_run,
+    queue_run,
+    reap_stale_runs,
+    record_run,
+)
+from planner.sync.schedule import due_clusters
 
 # A run's message is acknowledged only once it ended, and given back to the queue if the
 # worker process died meanwhile: a killed worker's run is run again by another.
@@ -109,6 +119,46 @@ def start_run(
     cluster: Cluster, action: str, requested_by: AbstractBaseUser | None = None
 ) -> SyncRun:
     return STARTERS[action](cluster, requested_by)
+
+
+@shared_task(**SYNC_TASK_OPTIONS)
+def scheduled_sync(apply_run_id: int | None, pull_run_id: int) -> str:
+    """One cluster's scheduled sync: the apply (when the cluster asks for it), then the pull,
+    in that order so that the pull sees what the apply did. No retries here: the next tick
+    is the retry."""
+    try:
+        if apply_run_id is not None:
+            execute_run(apply_run_id, _apply)
+    finally:
+        # The pull runs whatever became of the apply: it reports the cluster as it is.
+        pull_state = execute_run(pull_run_id, pull_cluster).state
+    return pull_state
+
+
+def start_scheduled_sync(cluster: Cluster) -> list[SyncRun]:
+    """Queue a cluster's scheduled sync: its runs (an apply only if the cluster's
+    sync_applies and no apply is active already, then a pull), in one task."""
+    with transaction.atomic():
+        apply_run = None
+        # An apply someone started is under way: this sync only pulls.
+        with suppress(RunInProgressError):
+            if cluster.sync_applies:
+                apply_run = record_run(cluster, SyncActionChoices.APPLY)
+        apply_id = apply_run.pk if apply_run else None
+        pull_run = queue_run(
+            cluster, SyncActionChoices.PULL, lambda pull_id: scheduled_sync.delay(apply_id, pull_id)
+        )
+    return [run for run in (apply_run, pull_run) if run]
+
+
+@shared_task
+def queue_due_syncs() -> int:
+    """Sent by beat every SYNC_SCHEDULE_TICK_S: a scheduled sync of each due cluster
+    (planner.sync.schedule.due_clusters); how many were queued."""
+    due = due_clusters(timezone.now())
+    for cluster in due:
+        start_scheduled_sync(cluster)
+    return len(due)
 
 
 @shared_task

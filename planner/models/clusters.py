@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -33,6 +34,9 @@ from planner.querysets import SubnetQuerySet
 from planner.validators import validate_k8s_name, validate_labels
 
 DEFAULT_SYNC_INTERVAL_SECONDS = 300
+# Beat looks for due clusters every SYNC_SCHEDULE_TICK_S (settings): a shorter interval
+# would only be rounded up to it.
+MIN_SYNC_INTERVAL_SECONDS = 30
 # The permission (codename) to test, plan, apply, pull and adopt a cluster.
 OPERATE_CLUSTER = "operate_cluster"
 # What the checks against stored Subnets read: when one of these is invalid they cannot run.
@@ -51,8 +55,18 @@ class Cluster(TimestampedModel):
         default=DefaultNetworkTypeChoices.OVERLAY,
         help_text="DEFAULT_NETWORK_TYPE of the cluster's Hybridnet (the chart default is Overlay).",
     )
-    sync_enabled = models.BooleanField(default=False)
-    sync_interval_seconds = models.PositiveIntegerField(default=DEFAULT_SYNC_INTERVAL_SECONDS)
+    # Scheduled sync: every sync_interval_seconds a pull, preceded by an apply of the plan
+    # when sync_applies is set.
+    sync_enabled = models.BooleanField(
+        default=False, help_text="Pull the cluster's state every sync interval."
+    )
+    sync_interval_seconds = models.PositiveIntegerField(
+        default=DEFAULT_SYNC_INTERVAL_SECONDS,
+        validators=[MinValueValidator(MIN_SYNC_INTERVAL_SECONDS)],
+    )
+    sync_applies = models.BooleanField(
+        default=False, help_text="A scheduled sync applies the plan before it pulls."
+    )
     description = models.TextField(blank=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,22 +33,29 @@ class RunInProgressError(PlanConflictError):
         self.run = active.pk
 
 
+def record_run(
+    cluster: Cluster, action: str, requested_by: AbstractBaseUser | None = None
+) -> SyncRun:
+    """A new queued run. A second apply of a cluster while one is active is refused
+    (RunInProgressError), by the database's constraint, so two web processes or a schedule
+    can never both start one."""
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(cluster=cluster, action=action, requested_by=requested_by)
+    except IntegrityError:
+        active = SyncRun.objects.filter(cluster=cluster, action=action, state__in=ACTIVE_STATES)
+        raise RunInProgressError(active.select_related("cluster").get()) from None
+
+
 def queue_run(
     cluster: Cluster,
     action: str,
     enqueue: Callable[[int], object],
-    requested_by=None,
+    requested_by: AbstractBaseUser | None = None,
 ) -> SyncRun:
     """Record a queued run and hand its id to the worker once the record is committed
-    (a worker must never look for a run that is not in the database yet). A second apply of
-    a cluster while one is active is refused (RunInProgressError), by the database's
-    constraint, so two web processes can never both start one."""
-    try:
-        with transaction.atomic():
-            run = SyncRun.objects.create(cluster=cluster, action=action, requested_by=requested_by)
-    except IntegrityError:
-        active = SyncRun.objects.filter(cluster=cluster, action=action, state__in=ACTIVE_STATES)
-        raise RunInProgressError(active.select_related("cluster").get()) from None
+    (a worker must never look for a run that is not in the database yet)."""
+    run = record_run(cluster, action, requested_by)
     transaction.on_commit(lambda: enqueue(run.pk))
     return run
 

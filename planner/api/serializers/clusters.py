@@ -52,6 +52,7 @@ class ClusterSerializer(PlannerModelSerializer):
             "default_network_type",
             "sync_enabled",
             "sync_interval_seconds",
+            "sync_applies",
             "description",
             *TIMESTAMPS,
         ]
