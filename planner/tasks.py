@@ -151,6 +151,13 @@ def start_scheduled_sync(cluster: Cluster) -> list[SyncRun]:
     return [run for run in (apply_run, pull_run) if run]
 
 
+def keep_in_sync(cluster: Cluster) -> list[SyncRun]:
+    """Turn on scheduled sync with apply for `cluster` (the demo's), and sync it at once."""
+    cluster.sync_enabled = cluster.sync_applies = True
+    cluster.save(update_fields=["sync_enabled", "sync_applies"])
+    return start_scheduled_sync(cluster)
+
+
 @shared_task
 def queue_due_syncs() -> int:
     """Sent by beat every SYNC_SCHEDULE_TICK_S: a scheduled sync of each due cluster

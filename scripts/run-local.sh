@@ -56,7 +56,7 @@ web_pid=$!
 # binary has been built (make kube-apiserver); the app runs fine without it.
 if $PY -c "from planner.kube.localcluster import apiserver_binary as a, etcd_binary as e; a(); e()" \
     2>/dev/null; then
-  run "The local cluster" $PY manage.py local_cluster --name ack-distro --register \
+  run "The local cluster" $PY manage.py local_cluster --name ack-distro --register --sync \
     --nodes "$VAR_DIR/demo-nodes.yaml"
 else
   echo "No kube-apiserver built (make kube-apiserver): running without a local cluster."

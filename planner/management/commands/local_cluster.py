@@ -7,15 +7,15 @@ removes its files.
 
 import signal
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from planner.kube.credentials import ClusterCredentials
 from planner.kube.localcluster import HarnessError, LocalCluster
+from planner.services.clusters import register_local_cluster
+from planner.tasks import keep_in_sync
 
 
 class Command(BaseCommand):
@@ -33,13 +33,25 @@ class Command(BaseCommand):
             action="store_true",
             help="register the cluster and its credentials in Hybridplan",
         )
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help="with --register: apply the cluster's plan and pull its state now, and keep "
+            "doing so on its sync schedule",
+        )
 
     def handle(
-        self, *args: Any, name: str, nodes: Path | None, register: bool, **options: Any
+        self,
+        *args: Any,
+        name: str,
+        nodes: Path | None,
+        register: bool,
+        sync: bool,
+        **options: Any,
     ) -> None:
+        if sync and not register:
+            raise CommandError("--sync needs --register: only a registered cluster is synced")
         node_list = _read_nodes(nodes) if nodes else []
-        # Imported up front so that a missing service fails before anything starts.
-        register_local_cluster = _registration() if register else None
         stop = threading.Event()
         # Set before start(): a signal during start-up then waits for it to
         # finish and stops cleanly, instead of orphaning etcd and the apiserver.
@@ -52,8 +64,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         try:
             cluster.create_nodes(node_list)
-            if register_local_cluster:
-                register_local_cluster(name, cluster.credentials)
+            if register:
+                registered = register_local_cluster(name, cluster.credentials)
+                if sync:
+                    keep_in_sync(registered)
             self._announce(cluster, len(node_list), registered=register)
             stop.wait()
         finally:
@@ -70,14 +84,6 @@ class Command(BaseCommand):
             "Ctrl-C stops it."
         )
         self.stdout.flush()  # seen at once when the output is a pipe (make run)
-
-
-def _registration() -> Callable[[str, ClusterCredentials], object]:
-    try:
-        from planner.services.clusters import register_local_cluster
-    except ImportError as exc:
-        raise CommandError(f"--register is not available yet: {exc}") from exc
-    return register_local_cluster
 
 
 def _read_nodes(path: Path) -> list[dict[str, Any]]:
