@@ -25,6 +25,7 @@ from planner.api.constants import MAX_BULK_OBJECTS
 from planner.api.permissions import model_permission
 from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
+from planner.choices import SyncActionChoices
 from planner.models import (
     AddressPool,
     Cluster,
@@ -38,11 +39,13 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
+from planner.models.clusters import OPERATE_CLUSTER
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.manifests import cluster_manifests, node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.space import pool_free, segment_free
 from planner.services.subnets import delete_subnet
+from planner.tasks import STARTERS
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]
 # Any path segment reaches the view, so a malformed id is DRF's JSON 404, not Django's page.
@@ -256,7 +259,30 @@ class ClusterViewSet(PlannerModelViewSet):
     filterset_class = filtersets.ClusterFilterSet
     ordering_fields = ["id", "name", *TIMESTAMP_ORDERING]
     search_fields = ["name", "api_server_url", "description"]
-    action_permissions = {"manifests": MANIFEST_PERMISSIONS}
+    action_permissions = {
+        "manifests": MANIFEST_PERMISSIONS,
+        SyncActionChoices.ADOPT: [f"{Cluster._meta.app_label}.{OPERATE_CLUSTER}"],
+    }
+
+    def start_run(self, request: Request, action: str) -> Response:
+        """Queue the run of `action` on the cluster (STARTERS) and answer it at once: 202,
+        with its URL to follow."""
+        cluster = self.get_object()
+        with transaction.atomic():
+            run = STARTERS[action](cluster, requested_by=request.user)
+        data = api.SyncRunSerializer(run, context=self.get_serializer_context()).data
+        return Response(
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": str(data["url"])}
+        )
+
+    @extend_schema(
+        summary="Adopt: import the live cluster's Networks, Subnets and Nodes into its plan",
+        request=None,
+        responses={status.HTTP_202_ACCEPTED: api.SyncRunSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def adopt(self, request: Request, pk: str | None = None) -> Response:
+        return self.start_run(request, SyncActionChoices.ADOPT)
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",

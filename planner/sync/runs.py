@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,10 +11,15 @@ from planner.kube.errors import KubeError
 from planner.models import Cluster, SyncRun
 
 
-def queue_run(cluster: Cluster, action: str, enqueue: Callable[[int], object]) -> SyncRun:
+def queue_run(
+    cluster: Cluster,
+    action: str,
+    enqueue: Callable[[int], object],
+    requested_by: AbstractBaseUser | None = None,
+) -> SyncRun:
     """Record a queued run and hand its id to the worker once the record is committed
     (a worker must never look for a run that is not in the database yet)."""
-    run = SyncRun.objects.create(cluster=cluster, action=action)
+    run = SyncRun.objects.create(cluster=cluster, action=action, requested_by=requested_by)
     transaction.on_commit(lambda: enqueue(run.pk))
     return run
 
