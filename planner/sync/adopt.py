@@ -36,7 +36,7 @@ from planner.models import (
 from planner.services.errors import BulkValidationError, PlanError
 from planner.services.networks import save_new_network
 from planner.services.specs import network_spec, subnet_spec
-from planner.services.subnets import save_new_subnet
+from planner.services.subnets import save_new_subnets
 
 NODE_KIND = "Node"
 # The Node address Hybridnet's nodes are reached at (status.addresses[].type).
@@ -102,11 +102,19 @@ class ClusterAdoption:
         planned_subnets = {
             subnet.name: subnet for subnet in self.cluster.subnets.select_related("network")
         }
-        results += [
+        # Subnets that fit are stored together at the end (_store_subnets).
+        self.fitting: list[Subnet] = []
+        subnet_results = [
             self._result(Subnet.__name__, obj, self._adopt_subnet, planned_subnets, networks_now)
             for obj in _by_name(subnets)
         ]
-        return results
+        refusals = _store_subnets(self.fitting)
+        return results + [
+            replace(result, outcome=SyncOutcomeChoices.SKIPPED, message=refusals[result.name])
+            if result.name in refusals
+            else result
+            for result in subnet_results
+        ]
 
     def _result(
         self, kind: str, obj: dict, adopt_one: Callable[..., tuple[str, str]], *context: Any
@@ -204,7 +212,7 @@ class ClusterAdoption:
         with refused():
             subnet.normalize_addresses()
             _place(subnet)
-            save_new_subnet(subnet)
+        self.fitting.append(subnet)
         source = subnet.segment or subnet.pool
         return SyncOutcomeChoices.IMPORTED, f"{subnet.cidr} in {_describe(source)}"
 
@@ -220,6 +228,35 @@ class ClusterAdoption:
             type(stored).objects.filter(pk=stored.pk).update(applied_at=self.now)
             return SyncOutcomeChoices.UNCHANGED, "as planned; now known to be applied"
         return SyncOutcomeChoices.UNCHANGED, ""
+
+
+def _store_subnets(subnets: list[Subnet]) -> dict[str, str]:
+    """Store `subnets` through save_new_subnets, in bulk: those it names as invalid are left
+    out and the rest tried again. A review refusal names no subnet: then each is stored
+    alone. Answers the refused ones' reasons, by name."""
+    refusals: dict[str, str] = {}
+    while subnets:
+        try:
+            save_new_subnets(subnets)
+        except BulkValidationError as error:
+            refusals.update({subnets[i].name: _reason(e) for i, e in error.errors.items()})
+            subnets = [subnet for i, subnet in enumerate(subnets) if i not in error.errors]
+            continue
+        except PlanError:
+            return refusals | _store_each(subnets)
+        break
+    return refusals
+
+
+def _store_each(subnets: list[Subnet]) -> dict[str, str]:
+    refusals = {}
+    for subnet in subnets:
+        try:
+            with refused():
+                save_new_subnets([subnet])
+        except Skipped as reason:
+            refusals[subnet.name] = str(reason)
+    return refusals
 
 
 def _place(subnet: Subnet) -> None:

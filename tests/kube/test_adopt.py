@@ -28,13 +28,10 @@ def live(kind: str, name: str, spec: dict) -> dict:
     return {"apiVersion": API_VERSION, "kind": kind, "metadata": {"name": name}, "spec": spec}
 
 
-def vlan_slice(name: str, start: str, end: str) -> dict:
+def vlan_slice(name: str, start: str, end: str, **spec) -> dict:
     address_range = {"version": "4", "cidr": "192.168.56.0/24", "gateway": "192.168.56.1"}
-    return live(
-        "Subnet",
-        name,
-        {"network": "underlay-1", "range": {**address_range, "start": start, "end": end}},
-    )
+    address_range.update(start=start, end=end)
+    return live("Subnet", name, {"network": "underlay-1", "range": address_range, **spec})
 
 
 LIVE_OBJECTS = [
@@ -56,6 +53,8 @@ LIVE_OBJECTS = [
     ),
     # prod-b has .150-.199 of the segment planned.
     vlan_slice("clash", "192.168.56.180", "192.168.56.189"),
+    # What Hybridnet's webhook would deny (S-4), had the cluster run it.
+    vlan_slice("nat", "192.168.56.200", "192.168.56.209", config={"autoNatOutgoing": True}),
     # In no pool.
     live(
         "Subnet", "orphan", {"network": "init", "range": {"version": "4", "cidr": "10.200.0.0/24"}}
@@ -115,18 +114,22 @@ def test_adopt_imports_what_fits_and_reports_the_rest(celery_worker, populated):
         ("Subnet", "init"): IMPORTED,
         ("Subnet", "init-v6"): IMPORTED,
         ("Subnet", "clash"): SKIPPED,
+        ("Subnet", "nat"): SKIPPED,
         ("Subnet", "orphan"): SKIPPED,
     }
     assert results[("Node", "node-far")][1] == "10.99.0.5 falls in no node segment"
     assert "overlaps subnet b of cluster prod-b" in results[("Subnet", "clash")][1]
     assert results[("Subnet", "orphan")][1] == "10.200.0.0/24 falls in no address pool"
     assert results[("Subnet", "underlay-a")][1] == "192.168.56.0/24 in node segment seg-a"
-    assert run.summary == {IMPORTED: 7, SKIPPED: 3}
-    assert (run.done, run.total) == (10, 10)
+    assert results[("Subnet", "nat")][1] == (
+        "Hybridnet would reject this Subnet: must not set autoNatOutgoing with underlay subnet"
+    )
+    assert run.summary == {IMPORTED: 7, SKIPPED: 4}
+    assert (run.done, run.total) == (11, 11)
 
     # The plan renders the CRs the cluster has, and the node labels its selector reads.
     manifests = cluster_manifests(populated)
-    skipped = {"clash", "orphan"}
+    skipped = {"clash", "nat", "orphan"}
     assert [(obj["kind"], obj["metadata"]["name"], obj["spec"]) for obj in manifests.objects] == [
         (obj["kind"], obj["metadata"]["name"], obj["spec"])
         for obj in sorted(LIVE_OBJECTS, key=lambda obj: (obj["kind"], obj["metadata"]["name"]))
@@ -146,6 +149,7 @@ def test_adopt_imports_what_fits_and_reports_the_rest(celery_worker, populated):
     assert {key for key, (outcome, _) in again.items() if outcome == SKIPPED} == {
         ("Node", "node-far"),
         ("Subnet", "clash"),
+        ("Subnet", "nat"),
         ("Subnet", "orphan"),
     }
     assert plan_rows(populated) == before
