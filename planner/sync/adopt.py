@@ -79,6 +79,8 @@ class ClusterAdoption:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.now: datetime = timezone.now()
+        # Subnets that fit, stored together once all are read (_store_subnets).
+        self.fitting: list[Subnet] = []
 
     def adopt(
         self, nodes: list[dict], networks: list[dict], subnets: list[dict]
@@ -102,8 +104,6 @@ class ClusterAdoption:
         planned_subnets = {
             subnet.name: subnet for subnet in self.cluster.subnets.select_related("network")
         }
-        # Subnets that fit are stored together at the end (_store_subnets).
-        self.fitting: list[Subnet] = []
         subnet_results = [
             self._result(Subnet.__name__, obj, self._adopt_subnet, planned_subnets, networks_now)
             for obj in _by_name(subnets)
@@ -300,9 +300,12 @@ def _describe(space: NodeSegment | AddressPool) -> str:
 
 def _parsed(spec_class: type, obj: dict):
     try:
-        return spec_class.from_k8s(obj)
+        spec = spec_class.from_k8s(obj)
     except ReviewInputError as error:
         raise Skipped(str(error)) from None
+    if spec.terminating:
+        raise Skipped("being deleted in the cluster")
+    return spec
 
 
 def _node_selector(obj: dict) -> dict:
