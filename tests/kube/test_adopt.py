@@ -3,10 +3,15 @@ comes into the plan through the ordinary checks."""
 
 import pytest
 
-from planner.choices import NetworkTypeChoices, SyncOutcomeChoices, SyncStateChoices
+from planner.choices import (
+    NetworkTypeChoices,
+    PoolPurposeChoices,
+    SyncOutcomeChoices,
+    SyncStateChoices,
+)
 from planner.kube.constants import API_VERSION
 from planner.kube.gateway import KubeGateway
-from planner.models import Network, Node, Subnet, SyncRun
+from planner.models import AddressPool, Network, Node, Subnet, SyncRun
 from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
 from planner.services.manifests import cluster_manifests
@@ -41,6 +46,20 @@ LIVE_OBJECTS = [
         {"type": "Underlay", "mode": "VLAN", "netID": 0, "nodeSelector": SELECTOR},
     ),
     live("Network", "init", {"type": "Overlay", "mode": "VXLAN", "netID": 4}),
+    live(
+        "Network",
+        "bgp-1",
+        {
+            "type": "Underlay",
+            "mode": "BGP",
+            "netID": 65000,
+            "nodeSelector": {"network": "bgp-1"},
+            "config": {"bgpPeers": [{"asn": 65001, "address": "10.0.0.1"}]},
+        },
+    ),
+    live(
+        "Subnet", "bgp-a", {"network": "bgp-1", "range": {"version": "4", "cidr": "10.210.0.0/24"}}
+    ),
     vlan_slice("underlay-a", "192.168.56.100", "192.168.56.149"),
     live("Subnet", "init", {"network": "init", "range": {"version": "4", "cidr": "100.64.0.0/16"}}),
     live(
@@ -78,6 +97,11 @@ def populated(kube_cluster):
     segment = make_segment()
     make_pool("100.64.0.0/10", "overlay-v4")
     make_pool("fd00:64::/48", "overlay-v6")
+    bgp_pool = AddressPool(
+        name="bgp", cidr="10.210.0.0/16", purpose=PoolPurposeChoices.UNDERLAY_BGP
+    )
+    bgp_pool.full_clean()
+    bgp_pool.save()
     prod_b = make_network(make_cluster("prod-b"), "underlay-1", net_id=0)
     carve_segment(segment, network=prod_b, name="b", start="192.168.56.150", end="192.168.56.199")
     return register_local_cluster("prod-a", kube_cluster.credentials)
@@ -110,6 +134,8 @@ def test_adopt_imports_what_fits_and_reports_the_rest(celery_worker, populated):
         ("Node", "node-far"): SKIPPED,
         ("Network", "init"): IMPORTED,
         ("Network", "underlay-1"): IMPORTED,
+        ("Network", "bgp-1"): IMPORTED,
+        ("Subnet", "bgp-a"): IMPORTED,
         ("Subnet", "underlay-a"): IMPORTED,
         ("Subnet", "init"): IMPORTED,
         ("Subnet", "init-v6"): IMPORTED,
@@ -124,8 +150,9 @@ def test_adopt_imports_what_fits_and_reports_the_rest(celery_worker, populated):
     assert results[("Subnet", "nat")][1] == (
         "Hybridnet would reject this Subnet: must not set autoNatOutgoing with underlay subnet"
     )
-    assert run.summary == {IMPORTED: 7, SKIPPED: 4}
-    assert (run.done, run.total) == (11, 11)
+    assert results[("Subnet", "bgp-a")][1] == "10.210.0.0/24 in address pool bgp"
+    assert run.summary == {IMPORTED: 9, SKIPPED: 4}
+    assert (run.done, run.total) == (13, 13)
 
     # The plan renders the CRs the cluster has, and the node labels its selector reads.
     manifests = cluster_manifests(populated)
