@@ -166,10 +166,15 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
 
     def test_changing_an_immutable_field_of_an_applied_subnet_needs_replacement(self) -> None:
         self.grant("view", "change")
-        Subnet.objects.filter(pk=self.objects[0].pk).update(applied_at=timezone.now())
+        applied_at = timezone.now()
+        Subnet.objects.filter(pk=self.objects[0].pk).update(applied_at=applied_at)
         response = self.client.patch(self.detail_url(self.objects[0]), {"cidr": "100.100.0.0/24"})
         self.assertStatus(response, 409)
         self.assertEqual(response.data["fields"], ["cidr"])
+        # What may change in place does, and it stays applied.
+        response = self.client.patch(self.detail_url(self.objects[0]), {"private": True})
+        self.assertStatus(response, 200)
+        self.assertEqual(response.data["applied_at"], applied_at.isoformat().replace("+00:00", "Z"))
         self.objects[0].refresh_from_db()
         self.assertEqual(self.objects[0].cidr, "100.64.0.0/24")
 
@@ -183,9 +188,16 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
         planned_before = self.pool.planned_size
         response = self.client.patch(
             self.detail_url(subnet),
-            {"cidr": "100.100.0.0/25", "start": "100.100.0.10", "exclude_ips": ["100.100.0.20"]},
+            {
+                "cidr": "100.100.0.0/25",
+                "start": "100.100.0.10",
+                "exclude_ips": ["100.100.0.20"],
+                # Only sync records it: a client cannot.
+                "applied_at": "2026-01-01T00:00:00Z",
+            },
         )
         self.assertStatus(response, 200)
+        self.assertIsNone(response.data["applied_at"])
         manifests = self.client.get(f"/api/clusters/{self.cluster.pk}/manifests/").data
         (spec,) = [
             obj["spec"] for obj in manifests["objects"] if obj["metadata"]["name"] == "subnet-0"

@@ -17,6 +17,11 @@ from planner.services.networks import save_new_network, update_network
 from planner.services.subnets import save_new_subnet, save_new_subnets, update_subnet
 
 INT32_MAX = 2**31 - 1
+APPLIED_AT = {
+    "help_text": "When an apply last put the object in its cluster, or an adopt found it "
+    "there. Empty while it exists only in the plan: until then Hybridnet's immutable fields "
+    "can still change."
+}
 
 
 class ClusterSerializer(PlannerModelSerializer):
@@ -115,8 +120,10 @@ class NetworkSerializer(ServiceSavedSerializer):
             "bgp_peers",
             "description",
             "warnings",
+            "applied_at",
             *TIMESTAMPS,
         ]
+        extra_kwargs = {"applied_at": APPLIED_AT}
 
 
 class SubnetSerializer(ServiceSavedSerializer):
@@ -170,7 +177,11 @@ class SubnetSerializer(ServiceSavedSerializer):
             "description",
             "utilization",
             "warnings",
+            "applied_at",
             *TIMESTAMPS,
         ]
         # The review reads each new Subnet's cluster: fetch it with the network.
-        extra_kwargs = {"network": {"queryset": Network.objects.select_related("cluster")}}
+        extra_kwargs = {
+            "network": {"queryset": Network.objects.select_related("cluster")},
+            "applied_at": APPLIED_AT,
+        }
