@@ -15,6 +15,7 @@ from planner.kube.errors import ClusterUnreachable
 from planner.kube.gateway import KubeGateway
 from planner.models import Cluster, SyncRun
 from planner.services.clusters import cluster_credentials
+from planner.sync.adopt import adopt as adopt_live_objects
 from planner.sync.apply import apply_plan
 from planner.sync.plan import plan_cluster
 from planner.sync.pull import pull_cluster
@@ -106,12 +107,28 @@ def start_pull(cluster: Cluster, requested_by: AbstractBaseUser | None = None) -
     return queue_run(cluster, SyncActionChoices.PULL, pull.delay, requested_by)
 
 
+def _adopt(run: SyncRun) -> dict:
+    with KubeGateway(cluster_credentials(run.cluster)) as gateway:
+        return adopt_live_objects(run, gateway)
+
+
+@shared_task(**SYNC_TASK_OPTIONS)
+def adopt(run_id: int) -> str:
+    """Import the cluster's live Networks, Subnets and Nodes into its plan."""
+    return execute_run(run_id, _adopt).state
+
+
+def start_adopt(cluster: Cluster, requested_by: AbstractBaseUser | None = None) -> SyncRun:
+    return queue_run(cluster, SyncActionChoices.ADOPT, adopt.delay, requested_by=requested_by)
+
+
 # How each action that runs in a worker is started (the API and the command go through here).
 STARTERS: dict[str, Callable[..., SyncRun]] = {
     SyncActionChoices.TEST: start_test_connection,
     SyncActionChoices.PLAN: start_plan,
     SyncActionChoices.APPLY: start_apply,
     SyncActionChoices.PULL: start_pull,
+    SyncActionChoices.ADOPT: start_adopt,
 }
 
 

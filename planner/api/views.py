@@ -277,6 +277,7 @@ class ClusterViewSet(PlannerModelViewSet):
         "plan": OPERATE_PERMISSIONS,
         "apply": OPERATE_PERMISSIONS,
         "pull": OPERATE_PERMISSIONS,
+        "adopt": OPERATE_PERMISSIONS,
         "conflicts": CONFLICT_PERMISSIONS,
     }
 
@@ -329,6 +330,15 @@ class ClusterViewSet(PlannerModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def conflicts(self, request: Request, pk: str | None = None) -> Response:
         return Response(cluster_conflicts(self.get_object()).as_dict())
+
+    @extend_schema(
+        summary="Adopt: import the live cluster's Networks, Subnets and Nodes into its plan",
+        request=None,
+        responses=RUN_STARTED,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def adopt(self, request: Request, pk: str | None = None) -> Response:
+        return self.start(request, SyncActionChoices.ADOPT)
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",

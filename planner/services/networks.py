@@ -25,8 +25,28 @@ def save_new_network(network: Network) -> Network:
 
 
 def update_network(network: Network, changes: dict) -> Network:
-    """Apply `changes` to a planned Network: only what Hybridnet lets change in place."""
-    return update_in_place(network, changes, IMMUTABLE_NETWORK_FIELDS, check_network_update)
+    """Apply `changes` to a planned Network: only what Hybridnet lets change in place, or,
+    while it was never applied and has no Subnets, anything a new Network could be."""
+    return update_in_place(
+        network, changes, IMMUTABLE_NETWORK_FIELDS, check_network_update, _replace_unapplied
+    )
+
+
+def _replace_unapplied(old: Network, new: Network, changed: list[str]) -> Network:
+    """A never-applied Network whose immutable fields changed: reviewed as a new one, in
+    place of its stored self. Its Subnets were checked against what it was (a slice needs
+    a VLAN Network of its segment's VLAN ID, a block a Network of its pool's purpose), so
+    while it has any it stays as it is."""
+    names, total = first_named(old.subnets.order_by("name").values_list("name", flat=True))
+    if names:
+        raise PlanConflictError(
+            f"network {old.name}: {', '.join(changed)} can change before it is applied only "
+            f"while no subnet uses it; it has subnets: {named(names, total)}",
+            field=changed[0],
+        )
+    new.planner_warnings = check_network_create(new, replaced=old)
+    new.save()
+    return new
 
 
 @transaction.atomic

@@ -119,9 +119,12 @@ def check_subnet_update(old: Subnet, new: Subnet) -> list[Finding]:
     return _enforce(decision, check_subnet(state, new_spec, old_spec), "Subnet")
 
 
-def check_network_create(network: Network) -> list[Finding]:
+def check_network_create(network: Network, replaced: Network | None = None) -> list[Finding]:
+    """`replaced`: the stored Network this one takes the place of, if any."""
     state = planned_state(network.cluster)
     state.remove_network(network.name)
+    if replaced is not None and replaced.cluster_id == network.cluster_id:
+        state.remove_network(replaced.name)
     spec = network_spec(network)
     return _enforce(review_network_create(state, spec), check_network(state, spec), "Network")
 

@@ -54,18 +54,28 @@ def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
+    return _check_and_store(subnets)
+
+
+def _check_and_store(subnets: list[Subnet], replaced: Subnet | None = None) -> list[Subnet]:
+    """The checks every new Subnet passes, then the write. `replaced`: the stored Subnet
+    that the one of `subnets` takes the place of (a never-applied Subnet edited), left out
+    of what the new one is checked against."""
     # In a savepoint, so a refused write leaves the caller's transaction as it was.
     with transaction.atomic():
         # Each new Subnet is checked against its space's others under the space's lock, as a
-        # carve takes it: two writers never both find room for overlapping ranges.
-        _lock_spaces(subnets)
+        # carve takes it: two writers never both find room for overlapping ranges. The
+        # replaced one's space is locked too, as the triggers lock the space it leaves.
+        _lock_spaces([*subnets, replaced] if replaced else subnets)
         states = states_for_new_subnets(subnets)
+        if replaced is not None and replaced.cluster_id in states:
+            states[replaced.cluster_id].remove_subnet(replaced.name)
         conflicts = Subnet.objects.conflicts_with(subnets, stored_names=stored_names(states))
         if conflicts:
             raise BulkValidationError(conflicts)
         check_new_subnets(subnets, states)
         try:
-            return _insert(subnets)
+            return _insert(subnets) if replaced is None else _update(subnets)
         except IntegrityError as error:
             # The PostgreSQL exclusion constraint (a writer that took no lock took the
             # window first), or a row they refer to deleted meanwhile.
@@ -93,9 +103,27 @@ def _insert(subnets: list[Subnet]) -> list[Subnet]:
     return Subnet.objects.bulk_create(subnets)
 
 
+def _update(subnets: list[Subnet]) -> list[Subnet]:
+    for subnet in subnets:
+        subnet.save(force_update=True)
+    return subnets
+
+
 def update_subnet(subnet: Subnet, changes: dict) -> Subnet:
-    """Apply `changes` to a planned Subnet: only what Hybridnet lets change in place."""
-    return update_in_place(subnet, changes, IMMUTABLE_SUBNET_FIELDS, check_subnet_update)
+    """Apply `changes` to a planned Subnet: only what Hybridnet lets change in place, or,
+    while it was never applied, anything a new Subnet could be."""
+    return update_in_place(
+        subnet, changes, IMMUTABLE_SUBNET_FIELDS, check_subnet_update, _replace_unapplied
+    )
+
+
+def _replace_unapplied(old: Subnet, new: Subnet, changed: list[str]) -> Subnet:
+    """A never-applied Subnet whose immutable fields changed: checked as a new one would be,
+    against everything but its stored self."""
+    try:
+        return _check_and_store([new], replaced=old)[0]
+    except BulkValidationError as error:
+        raise error.errors[0] from None
 
 
 @transaction.atomic

@@ -1,5 +1,7 @@
 """API of Networks: writes go through Hybridnet's admission rules."""
 
+from django.utils import timezone
+
 from planner.choices import NetworkModeChoices, NetworkTypeChoices
 from planner.models import Network
 from tests.api.mixins import APIViewTestCases
@@ -66,13 +68,26 @@ class NetworkAPITest(APIViewTestCases.ModelViewTestCase):
         )
         self.assertFalse(Network.objects.filter(name="init").exists())
 
-    def test_changing_an_immutable_field_needs_replacement(self) -> None:
+    def test_changing_an_immutable_field_of_an_applied_network_needs_replacement(self) -> None:
         self.grant("view", "change")
+        Network.objects.filter(pk=self.objects[0].pk).update(applied_at=timezone.now())
         response = self.client.patch(self.detail_url(self.objects[0]), {"net_id": 42})
         self.assertStatus(response, 409)
         self.assertEqual(response.data["fields"], ["net_id"])
         self.objects[0].refresh_from_db()
         self.assertEqual(self.objects[0].net_id, 0)
+
+    def test_never_applied_network_takes_an_immutable_edit_unless_it_has_subnets(self) -> None:
+        self.grant("view", "change")
+        network = self.objects[1]
+        response = self.client.patch(self.detail_url(network), {"net_id": 42})
+        self.assertStatus(response, 200)
+        self.assertEqual(Network.objects.get(pk=network.pk).net_id, 42)
+        make_subnet(network, "slice", "192.168.56.0/24", gateway="192.168.56.1")
+        response = self.client.patch(self.detail_url(network), {"net_id": 43})
+        self.assertStatus(response, 409)
+        self.assertIn("it has subnets: slice", response.data["net_id"][0])
+        self.assertEqual(Network.objects.get(pk=network.pk).net_id, 42)
 
     def test_network_with_subnets_cannot_be_deleted(self) -> None:
         self.grant("view", "delete")

@@ -1,11 +1,18 @@
 """API of Subnets: writes go through Hybridnet's admission rules and the planner's checks."""
 
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from planner.choices import NetworkTypeChoices, ReservationKindChoices
-from planner.models import ObservedIPInstance, ObservedSubnetStatus, Reservation, Subnet
+from planner.models import (
+    ObservedIPInstance,
+    ObservedSubnetStatus,
+    Reservation,
+    Subnet,
+)
+from planner.querysets import triggers_keep_spaces
 from planner.services.carving import carve_pool, carve_segment
 from tests.api.mixins import APIViewTestCases
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
@@ -157,13 +164,77 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
         self.assertIn("192.168.56.20 is outside", response.data["warnings"][0]["message"])
         self.assertEqual(self.client.get(response.data["url"]).data["warnings"], [])
 
-    def test_changing_an_immutable_field_needs_replacement(self) -> None:
+    def test_changing_an_immutable_field_of_an_applied_subnet_needs_replacement(self) -> None:
         self.grant("view", "change")
+        applied_at = timezone.now()
+        Subnet.objects.filter(pk=self.objects[0].pk).update(applied_at=applied_at)
         response = self.client.patch(self.detail_url(self.objects[0]), {"cidr": "100.100.0.0/24"})
         self.assertStatus(response, 409)
         self.assertEqual(response.data["fields"], ["cidr"])
+        # What may change in place does, and it stays applied.
+        response = self.client.patch(self.detail_url(self.objects[0]), {"private": True})
+        self.assertStatus(response, 200)
+        self.assertEqual(response.data["applied_at"], applied_at.isoformat().replace("+00:00", "Z"))
         self.objects[0].refresh_from_db()
         self.assertEqual(self.objects[0].cidr, "100.64.0.0/24")
+
+    def test_never_applied_subnet_takes_immutable_edits_into_its_manifest(self) -> None:
+        self.grant("view", "change")
+        self.user.user_permissions.add(
+            *Permission.objects.filter(codename__in=["view_cluster", "view_network"])
+        )
+        subnet = self.objects[0]
+        self.pool.refresh_from_db()
+        planned_before = self.pool.planned_size
+        response = self.client.patch(
+            self.detail_url(subnet),
+            {
+                "cidr": "100.100.0.0/25",
+                "start": "100.100.0.10",
+                "exclude_ips": ["100.100.0.20"],
+                # Only sync records it: a client cannot.
+                "applied_at": "2026-01-01T00:00:00Z",
+            },
+        )
+        self.assertStatus(response, 200)
+        self.assertIsNone(response.data["applied_at"])
+        manifests = self.client.get(f"/api/clusters/{self.cluster.pk}/manifests/").data
+        (spec,) = [
+            obj["spec"] for obj in manifests["objects"] if obj["metadata"]["name"] == "subnet-0"
+        ]
+        self.assertEqual(
+            (spec["range"]["cidr"], spec["range"]["start"], spec["range"]["excludeIPs"]),
+            ("100.100.0.0/25", "100.100.0.10", ["100.100.0.20"]),
+        )
+        if triggers_keep_spaces():  # the pool counts the block's new CIDR, not its old one
+            self.pool.refresh_from_db()
+            self.assertEqual(self.pool.planned_size, planned_before - 128)
+
+    def test_never_applied_subnet_edit_gets_the_checks_of_a_new_one(self) -> None:
+        self.grant("view", "change")
+        other = make_network(
+            make_cluster("prod-b"), "init", type=NetworkTypeChoices.OVERLAY, net_id=4
+        )
+        carve_pool(self.pool, network=other, name="theirs", prefixlen=24)  # 100.64.3.0/24
+        subnet = self.objects[0]
+        refused = {
+            # Another cluster's block: windows never overlap, whichever cluster holds them.
+            "100.64.3.0/24": "overlaps subnet theirs of cluster prod-b",
+            # Outside its pool.
+            "10.0.0.0/24": "is not inside pool overlay-v4",
+        }
+        for cidr, message in refused.items():
+            response = self.client.patch(self.detail_url(subnet), {"cidr": cidr})
+            self.assertStatus(response, 400)
+            self.assertIn(message, str(response.data))
+        response = self.client.patch(self.detail_url(subnet), {"net_id": 4})
+        self.assertStatus(response, 400)
+        self.assertEqual(response.data["rule"], "S-7")
+        subnet.refresh_from_db()
+        self.assertEqual((subnet.cidr, subnet.net_id), ("100.64.0.0/24", None))
+        # Its own window is no obstacle: a narrower range of the same CIDR is fine.
+        response = self.client.patch(self.detail_url(subnet), {"end": "100.64.0.99"})
+        self.assertStatus(response, 200)
 
     def test_subnet_in_use_cannot_be_deleted(self) -> None:
         self.grant("view", "delete")

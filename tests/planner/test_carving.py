@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from planner.choices import NetworkTypeChoices, PoolPurposeChoices, ReservationKindChoices
 from planner.models import Node, ObservedIPInstance, Reservation, Subnet
@@ -324,8 +325,9 @@ def test_bgp_pool_serves_a_bgp_underlay_network():
     assert (subnet.cidr, subnet.net_id, subnet.auto_nat_outgoing) == ("10.200.0.0/24", None, None)
 
 
-def test_immutable_fields_need_replacement_and_reserved_ips_may_change(segment, underlay):
+def test_immutable_fields_need_replacement_once_applied_reserved_ips_may_change(segment, underlay):
     subnet = carve_segment(segment, network=underlay["prod-a"], name="a", size=20)
+    Subnet.objects.filter(pk=subnet.pk).update(applied_at=timezone.now())
     updated = update_subnet(subnet, {"reserved_ips": ["192.168.56.10"], "private": True})
     assert updated.reserved_ips == ["192.168.56.10"]
     with pytest.raises(NeedsReplacementError) as error:

@@ -1,6 +1,7 @@
 """Planned Networks under Hybridnet's rules and the planner's stricter checks."""
 
 import pytest
+from django.utils import timezone
 
 from planner.choices import NetworkTypeChoices
 from planner.models import Network
@@ -60,14 +61,42 @@ def test_planner_refuses_what_hybridnet_would_accept_but_the_daemon_would_not():
     assert not Network.objects.exists()
 
 
-def test_immutable_network_fields_need_replacement_selector_may_change():
+def test_immutable_network_fields_need_replacement_once_applied_selector_may_change():
     cluster = make_cluster()
     network = new_network(cluster, "n1", mode="VLAN", node_selector={"network": "n1"}, net_id=0)
+    Network.objects.filter(pk=network.pk).update(applied_at=timezone.now())
     update_network(network, {"node_selector": {"network": "n1-new"}})
     assert Network.objects.get().node_selector == {"network": "n1-new"}
     with pytest.raises(NeedsReplacementError) as error:
         update_network(Network.objects.get(), {"net_id": 7, "mode": ""})
     assert error.value.fields == ["mode", "net_id"]
+
+
+def test_never_applied_network_takes_immutable_changes_reviewed_as_a_new_one():
+    cluster = make_cluster()
+    new_network(cluster, "init", type=NetworkTypeChoices.OVERLAY, net_id=4)
+    network = new_network(cluster, "n1", mode="VLAN", node_selector={"network": "n1"}, net_id=0)
+    update_network(network, {"net_id": 7})
+    assert Network.objects.get(name="n1").net_id == 7
+    # Reviewed as a create in place of itself: a second Overlay Network is still N-4.
+    with pytest.raises(HybridnetDenied) as error:
+        update_network(
+            Network.objects.get(name="n1"),
+            {"type": NetworkTypeChoices.OVERLAY, "mode": "", "node_selector": {}, "net_id": 5},
+        )
+    assert error.value.rule == "N-4"
+    assert Network.objects.get(name="n1").type == NetworkTypeChoices.UNDERLAY
+
+
+def test_never_applied_network_with_subnets_keeps_its_immutable_fields():
+    cluster = make_cluster()
+    network = make_network(cluster, "n1", net_id=0)
+    make_subnet(network, "slice", "192.168.56.0/24", gateway="192.168.56.1")
+    with pytest.raises(PlanConflictError) as error:
+        update_network(network, {"net_id": 7})
+    assert error.value.field == "net_id"
+    assert "it has subnets: slice" in error.value.message
+    assert Network.objects.get().net_id == 0
 
 
 def test_network_with_subnets_cannot_be_deleted():

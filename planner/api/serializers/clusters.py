@@ -22,6 +22,11 @@ from planner.services.subnets import save_new_subnet, save_new_subnets, update_s
 from planner.services.utilization import network_usages
 
 INT32_MAX = 2**31 - 1
+APPLIED_AT = {
+    "help_text": "When an apply last put the object in its cluster, or an adopt found it "
+    "there. Empty while it exists only in the plan: until then Hybridnet's immutable fields "
+    "can still change."
+}
 
 
 class ClusterSerializer(PlannerModelSerializer):
@@ -123,8 +128,10 @@ class NetworkSerializer(ServiceSavedSerializer):
             "description",
             "utilization",
             "warnings",
+            "applied_at",
             *TIMESTAMPS,
         ]
+        extra_kwargs = {"applied_at": APPLIED_AT}
 
 
 class SubnetSerializer(ServiceSavedSerializer):
@@ -178,7 +185,11 @@ class SubnetSerializer(ServiceSavedSerializer):
             "description",
             "utilization",
             "warnings",
+            "applied_at",
             *TIMESTAMPS,
         ]
         # The review reads each new Subnet's cluster: fetch it with the network.
-        extra_kwargs = {"network": {"queryset": Network.objects.select_related("cluster")}}
+        extra_kwargs = {
+            "network": {"queryset": Network.objects.select_related("cluster")},
+            "applied_at": APPLIED_AT,
+        }
