@@ -68,6 +68,7 @@ NETWORK_TYPE_FIELD = ("spec", "type")
 DEFAULT_NETWORK_TYPE = "Underlay"
 
 _ABSENT = object()
+UNMANAGED_REASON = "not Hybridplan's (no managed-by label): left as it is"
 
 
 class ChangeAction(StrEnum):
@@ -173,7 +174,7 @@ def diff_cluster(
             staying.setdefault(_get(obj, ("spec", "network")), []).append(name)
     for kind, name, obj in leftovers:
         if not is_managed(obj):
-            changes.append(Change(ChangeAction.UNMANAGED, kind, name))
+            changes.append(Change(ChangeAction.UNMANAGED, kind, name, reason=UNMANAGED_REASON))
         elif kind == SUBNET.kind:
             changes.append(_subnet_delete(name, ips_by_subnet.get(name, ())))
         else:

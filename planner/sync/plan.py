@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ipam.addresses import try_parse_ip
 from ipam.spec import IPInstanceSpec
 from planner.kube.gateway import KubeGateway
 from planner.models import Cluster
@@ -36,10 +37,9 @@ class ClusterPlan:
     changes: list[Change]
 
     def counts(self) -> Counter:
-        counts = Counter(
+        return Counter(
             "blocked" if change.blocked else str(change.action) for change in self.changes
         )
-        return counts
 
     @property
     def in_sync(self) -> bool:
@@ -103,7 +103,8 @@ def plan_cluster(cluster: Cluster, gateway: KubeGateway) -> ClusterPlan:
     live_nodes = gateway.list_nodes() if manifests.node_labels else []
     ips_by_subnet = {
         name: sorted(
-            IPInstanceSpec.from_k8s(obj).address for obj in gateway.subnet_ipinstances(name)
+            (IPInstanceSpec.from_k8s(obj).address for obj in gateway.subnet_ipinstances(name)),
+            key=_address_order,
         )
         for name in subnets_to_delete(manifests.objects, live_subnets)
     }
@@ -116,3 +117,10 @@ def plan_cluster(cluster: Cluster, gateway: KubeGateway) -> ClusterPlan:
         {name: ips for name, ips in ips_by_subnet.items() if ips},
     )
     return ClusterPlan(cluster=cluster.name, changes=changes)
+
+
+def _address_order(text: str) -> tuple:
+    """Lowest address first (as text, "10.0.0.10" would come before "10.0.0.9"); what does
+    not parse, last."""
+    address = try_parse_ip(text)
+    return (0, address.family, address.value) if address else (1, 0, 0)

@@ -71,6 +71,8 @@ def execute_run(
     of `retry_on`, which put the run back in the queue and are raised for the task to retry;
     `failure_note` is added to the error of a failed run (how often it was tried)."""
     run = SyncRun.objects.select_related("cluster").get(pk=run_id)
+    if run.state not in ACTIVE_STATES:
+        return run  # a message delivered again after its run ended: nothing left to do
     run.state, run.started_at = SyncStateChoices.RUNNING, timezone.now()
     run.heartbeat_at, run.error = run.started_at, ""
     run.save(update_fields=["state", "started_at", "heartbeat_at", "error"])

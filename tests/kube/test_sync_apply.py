@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from kubernetes import client
 
+from hybridplan.celery import app as celery_app
 from planner.choices import SyncActionChoices, SyncOutcomeChoices, SyncStateChoices
 from planner.kube.constants import GROUP, MERGE_PATCH, SUBNET, VERSION
 from planner.kube.credentials import ClusterCredentials, build_api_client
@@ -17,18 +18,20 @@ from planner.models import Cluster, Network, Subnet, SyncRun
 from planner.services.carving import carve_segment
 from planner.services.clusters import cluster_credentials, register_local_cluster
 from planner.services.manifests import cluster_manifests
+from planner.services.networks import delete_network
 from planner.services.subnets import delete_subnet
 from planner.sync.diff import ChangeAction
 from planner.sync.plan import plan_cluster
-from planner.sync.runs import RunInProgressError
+from planner.sync.runs import RunInProgressError, reap_stale_runs
 from planner.tasks import (
     apply_cluster_run,
     reap_stale_sync_runs,
     start_apply,
     start_plan,
 )
+from tests.celery_worker import WorkerProcess
 from tests.kube.admission_webhook import DenyingWebhook
-from tests.kube.factories import ipinstance
+from tests.kube.factories import ipinstance, subnet
 from tests.kube.tcp_proxy import TcpProxy
 from tests.kube.test_kubectl import _kubectl, _table
 from tests.kube.test_tasks import wait_for
@@ -137,20 +140,46 @@ def test_delete_of_a_subnet_with_live_ips_is_blocked_naming_them(kube_clusters, 
     prod_a = planned[0]
     apply_here(prod_a)
     kube_clusters[0].create_namespace("pods")
+    # In address order .9 comes first; as text, .12 would.
+    in_use = ("192.168.56.9", "192.168.56.12")
     with gateway_of(prod_a) as gateway:
-        start = cluster_manifests(prod_a).objects[1]["spec"]["range"]["start"]
-        gateway.create_ipinstance("pods", ipinstance(start, 24, subnet_name="slice-a"))
+        for ip in reversed(in_use):
+            gateway.create_ipinstance("pods", ipinstance(ip, 24, subnet_name="slice-a"))
         delete_subnet(Subnet.objects.get(cluster=prod_a, name="slice-a"))
 
         [change] = [c for c in plan_cluster(prod_a, gateway).changes if c.kind == "Subnet"]
-        assert (change.action, change.blocked_by) == (ChangeAction.DELETE, (start,))
-        assert f"still used by 1 IPInstance(s): {start}" in change.reason
+        assert (change.action, change.blocked_by) == (ChangeAction.DELETE, in_use)
+        assert "still used by 2 IPInstance(s): 192.168.56.9, 192.168.56.12" in change.reason
 
         run = apply_here(prod_a)
         [result] = run.results.filter(kind="Subnet")
         assert result.outcome == SyncOutcomeChoices.SKIPPED
-        assert start in result.message
+        assert result.message == change.reason
         assert [s["metadata"]["name"] for s in gateway.list_subnets()] == ["slice-a"]
+
+
+def test_objects_gone_from_the_plan_are_deleted_children_first_others_left_alone(planned):
+    prod_a = planned[0]
+    apply_here(prod_a)
+    with gateway_of(prod_a) as gateway:
+        gateway.apply(subnet("by-hand", cidr="10.9.0.0/24", network_name="elsewhere"))
+        delete_subnet(Subnet.objects.get(cluster=prod_a))
+        delete_network(Network.objects.get(cluster=prod_a))
+        changes = plan_cluster(prod_a, gateway).changes
+        assert [(c.action, c.name) for c in changes if c.kind != "Node"] == [
+            (ChangeAction.DELETE, "underlay-1"),
+            (ChangeAction.UNMANAGED, "by-hand"),
+            (ChangeAction.DELETE, "slice-a"),
+        ]
+
+        run = apply_here(prod_a)
+
+        assert [(r.kind, r.name, r.outcome) for r in run.results.exclude(kind="Node")] == [
+            ("Subnet", "slice-a", SyncOutcomeChoices.DELETED),
+            ("Network", "underlay-1", SyncOutcomeChoices.DELETED),
+        ]
+        assert [s["metadata"]["name"] for s in gateway.list_subnets()] == ["by-hand"]
+        assert gateway.list_networks() == []
 
 
 def test_an_immutable_field_edited_after_apply_is_a_replacement(planned):
@@ -277,7 +306,40 @@ def test_a_cluster_stopped_mid_apply_is_retried_then_failed_and_a_later_apply_co
     assert sorted(names) == sorted(f"block-{index}" for index in range(MANY_BLOCKS))
 
 
-def test_a_run_whose_worker_died_is_reaped_as_failed(celery_worker, settings):
+def test_a_worker_killed_in_the_middle_of_an_apply_leaves_a_run_the_reaper_fails(
+    celery_worker, kube_clusters, tmp_path, settings
+):
+    cluster = register_local_cluster("doomed", kube_clusters[0].credentials)
+    bulk_overlay_blocks(make_network(cluster, "overlay", type="Overlay", net_id=4), MANY_BLOCKS)
+    # A worker of its own, on a queue of its own, to kill; the session's worker goes on.
+    session_queue = celery_app.conf.task_default_queue
+    doomed = WorkerProcess(tmp_path / "doomed-worker.log").start()
+    celery_app.conf.task_default_queue = session_queue
+    try:
+        run = SyncRun.objects.create(cluster=cluster, action=SyncActionChoices.APPLY)
+        apply_cluster_run.apply_async((run.pk,), queue=doomed.queue)
+        deadline = time.monotonic() + MID_RUN_TIMEOUT_S
+        while not (run.done and run.done < MANY_BLOCKS) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+            run.refresh_from_db()
+        assert 0 < run.done < MANY_BLOCKS, "the apply was not caught in the middle"
+        doomed.process.kill()
+        doomed.process.wait()
+    finally:
+        doomed.stop()
+    run.refresh_from_db()
+    assert run.state == SyncStateChoices.RUNNING  # nobody is left to end it
+
+    settings.SYNC_RUN_STALE_S = 0
+    assert reap_stale_runs() == 1
+
+    run.refresh_from_db()
+    assert run.state == SyncStateChoices.FAILED
+    assert "stopped sending heartbeats" in run.error
+    assert wait_for(start_apply(cluster)).state == SyncStateChoices.SUCCEEDED
+
+
+def test_the_reaper_fails_only_runs_whose_heartbeat_stopped(celery_worker, settings):
     cluster = make_cluster("lost")
     long_ago = timezone.now() - timedelta(seconds=settings.SYNC_RUN_STALE_S + 60)
     dead = SyncRun.objects.create(

@@ -133,3 +133,14 @@ def test_node_labels_missing_on_live_nodes_and_missing_nodes():
     assert n1.action == ChangeAction.UPDATE and n1.desired == {"net": "underlay-1"}
     assert n1.field_changes() == {"metadata.labels.net": {"before": None, "after": "underlay-1"}}
     assert changes[("Node", "n2")].action == ChangeAction.MISSING
+
+
+def test_ipv6_subnets_compare_as_ipv4_ones():
+    v6 = {"version": "6", "cidr": "fd00:10::/64", "gateway": "fd00:10::1"}
+    desired = subnet("v6", excludeIPs=["fd00:10::9", "fd00:10::2"], **v6)
+    stored = live(subnet("v6", excludeIPs=["fd00:10::2", "fd00:10::9"], **v6))
+    assert diff([desired], subnets=[stored])[("Subnet", "v6")].action == ChangeAction.UNCHANGED
+    moved = subnet("v6", excludeIPs=["fd00:10::2"], **v6)
+    [change] = diff([moved], subnets=[stored]).values()
+    assert change.action == ChangeAction.REPLACE
+    assert change.field_changes()["spec.range.excludeIPs"]["rule"] == "SU-8"
