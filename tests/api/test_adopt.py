@@ -10,6 +10,10 @@ from planner.models.clusters import OPERATE_CLUSTER
 from tests.planner.factories import make_cluster
 
 
+# Operating a cluster means seeing it too.
+OPERATING = (OPERATE_CLUSTER, "view_cluster")
+
+
 class ClusterAdoptAPITest(APITestCase):
     @classmethod
     def setUpTestData(cls) -> None:
@@ -29,7 +33,7 @@ class ClusterAdoptAPITest(APITestCase):
         self.assertFalse(SyncRun.objects.exists())
 
     def test_adopt_answers_202_with_the_queued_run(self) -> None:
-        self.user.user_permissions.add(Permission.objects.get(codename=OPERATE_CLUSTER))
+        self.user.user_permissions.add(*Permission.objects.filter(codename__in=OPERATING))
         response = self.client.post(self.url)
         self.assertEqual(response.status_code, 202, response.data)
         run = SyncRun.objects.get()
@@ -42,5 +46,5 @@ class ClusterAdoptAPITest(APITestCase):
         )
 
     def test_adopt_of_a_missing_cluster_is_a_404(self) -> None:
-        self.user.user_permissions.add(Permission.objects.get(codename=OPERATE_CLUSTER))
+        self.user.user_permissions.add(*Permission.objects.filter(codename__in=OPERATING))
         self.assertEqual(self.client.post("/api/clusters/999999/adopt/").status_code, 404)
