@@ -5,8 +5,10 @@ from planner.models.health import Heartbeat
 from planner.models.observed import ObservedIPInstance, ObservedSubnetStatus
 from planner.models.sites import AddressPool, Node, NodeSegment, Reservation, Site
 from planner.models.sync import SyncRun, SyncRunResult
+from planner.models.tokens import APIToken
 
 __all__ = [
+    "APIToken",
     "AddressPool",
     "Cluster",
     "Heartbeat",

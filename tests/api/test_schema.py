@@ -20,7 +20,6 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.media_types import YAML_MEDIA_TYPES
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +29,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from planner.choices import NetworkTypeChoices, ReservationKindChoices, SyncActionChoices
-from planner.models import ObservedIPInstance, ObservedSubnetStatus, Reservation, SyncRun
+from planner.models import (
+    APIToken,
+    ObservedIPInstance,
+    ObservedSubnetStatus,
+    Reservation,
+    SyncRun,
+)
 from planner.services.carving import carve_pool, carve_segment
 from tests.planner.factories import (
     make_cluster,
@@ -147,7 +152,7 @@ def token(db) -> str:
     seeded_ids.clear()
     seeded_ids.update(seed())
     user = User.objects.create_superuser("schemathesis")
-    yield Token.objects.create(user=user).key
+    yield APIToken.objects.issue(user)[1]
     seeded_ids.clear()
 
 
