@@ -260,6 +260,7 @@ class Client:
 
 def create_token() -> str:
     from django.contrib.auth.models import User
+
     from planner.models import APIToken
 
     user = User.objects.create_superuser("bench", password="bench")
