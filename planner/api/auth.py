@@ -13,6 +13,7 @@ from rest_framework.viewsets import GenericViewSet
 from planner.api.permissions import TokenWritePermission
 from planner.api.schema import ERROR_COMPONENT, ERROR_SCHEMA, PlannerAutoSchema
 from planner.api.serializers.tokens import APITokenIssuedSerializer, APITokenSerializer
+from planner.api.views import ANY_LOOKUP
 from planner.models import APIToken
 from planner.throttling import TOKEN_THROTTLE_SCOPE, TokenRateThrottle
 
@@ -77,6 +78,7 @@ class APITokenViewSet(
     serializer_class = APITokenSerializer
     permission_classes = [IsAuthenticated, TokenWritePermission]
     filter_backends = []
+    lookup_value_regex = ANY_LOOKUP
 
     def get_queryset(self):
         return super().get_queryset().filter(user_id=self.request.user.pk)

@@ -57,7 +57,9 @@ CHECKS = [
 
 schema = schemathesis.openapi.from_dict(
     json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(public=True)))
-)
+    # Revoking could hit the very token the examples sign in with, and fail every later one
+    # with 401 (revoking is tested in tests/api/test_tokens.py).
+).exclude(method="DELETE", path="/api/tokens/{id}/")
 # Ids of the rows seeded for the running test, by collection path ("/api/segments/").
 seeded_ids: dict[str, list[int]] = {}
 

@@ -248,3 +248,12 @@ def test_failed_sign_ins_are_logged_with_the_address_never_the_password(user, ca
         "sign-in failed for username 'automation' from 2001:db8::10",
     ]
     assert not any(wrong in record.getMessage() for record in caplog.records)
+
+
+def test_the_stored_digest_is_keyed_by_the_pepper(user, settings):
+    _, key = APIToken.objects.issue(user)
+    assert client_with(key).get(SITES_URL).status_code == 200
+    settings.HYBRIDPLAN_TOKEN_PEPPER = "another pepper"
+    response = client_with(key).get(SITES_URL)
+    assert response.status_code == 401
+    assert response.data["detail"] == "Invalid token."
