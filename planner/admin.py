@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from guardian.admin import GuardedModelAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from planner import models
 from planner.roles import limited_clusters, roles_of
@@ -193,6 +194,10 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_filter = ["cluster", "action", "state"]
     search_fields = ["error"]
     list_select_related = ["cluster"]
+
+
+# DRF's tokens no longer sign anyone in (migration 0017 moved them to APIToken).
+admin.site.unregister(TokenProxy)
 
 
 @admin.register(models.APIToken)

@@ -21,9 +21,9 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def validate_networks(value: list) -> list[str]:
     """The canonical text of each CIDR of *value*; a ValidationError names a bad one."""
-    if not isinstance(value, list):
+    if not isinstance(value, list) or not all(isinstance(text, str) for text in value):
         raise ValidationError('a list of CIDRs, such as ["10.0.0.0/8", "2001:db8::/32"]')
-    return [parse_network(text if isinstance(text, str) else "").text for text in value]
+    return [parse_network(text).text for text in value]
 
 
 class APITokenQuerySet(models.QuerySet):
@@ -88,7 +88,7 @@ class APIToken(models.Model):
         stale = now - LAST_USED_RESOLUTION
         if self.last_used is not None and self.last_used > stale:
             return
-        type(self).objects.filter(
+        APIToken.objects.filter(
             Q(last_used__isnull=True) | Q(last_used__lte=stale), pk=self.pk
         ).update(last_used=now)
         self.last_used = now

@@ -104,6 +104,13 @@ def test_the_admin_shows_roles_and_cluster_limits(admin_client, alice):
     assert "alice" in admin_client.get(permissions).content.decode()
 
 
+def test_the_admin_offers_api_tokens_not_drf_tokens(admin_client):
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:planner_apitoken_changelist") in index
+    assert "authtoken" not in index
+    assert admin_client.get(reverse("admin:planner_apitoken_add")).status_code == 403
+
+
 def test_drf_tokens_are_moved_with_their_keys_and_deleted(alice):
     old = Token.objects.create(user=alice)
     MIGRATION.move_drf_tokens(apps, None)
