@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 from django.db.models import Model
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
+from planner.access_log import log_token_refusal
 from planner.models import APIToken, Cluster
 from planner.roles import OPERATE_CLUSTER_PERMISSION, can_operate, operable_clusters
+from planner.throttling import client_address
 
 if TYPE_CHECKING:  # DRF loads this module while rest_framework.views is still importing
     from rest_framework.request import Request
@@ -28,9 +30,11 @@ class TokenWritePermission(BasePermission):
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
         token = request.auth
-        return (
-            request.method in SAFE_METHODS or not isinstance(token, APIToken) or token.write_enabled
-        )
+        if request.method in SAFE_METHODS or not isinstance(token, APIToken):
+            return True
+        if not token.write_enabled:
+            log_token_refusal(self.message, client_address(request), token.key_id)
+        return token.write_enabled
 
 
 class PlannerModelPermissions(DjangoModelPermissions):

@@ -213,19 +213,23 @@ def test_the_token_endpoint_creates_a_new_api_token_each_time(user):
 
 
 def test_token_refusals_are_logged_with_the_address_never_the_key(user, caplog):
-    _, key = APIToken.objects.issue(user, expires=timezone.now() - timedelta(seconds=1))
-    token = APIToken.objects.get()
+    expired, key = APIToken.objects.issue(user, expires=timezone.now() - timedelta(seconds=1))
+    read_only, read_only_key = APIToken.objects.issue(user, write_enabled=False)
     with caplog.at_level(logging.WARNING, logger="planner.access_log"):
         client_with(key, REMOTE_ADDR="192.0.2.9").get(SITES_URL)
         client_with(key + "x", REMOTE_ADDR="2001:db8::9").get(SITES_URL)
+        client_with(read_only_key, REMOTE_ADDR="192.0.2.10").post(SITES_URL, {"name": "x"})
     lines = [
         record.getMessage() for record in caplog.records if record.name == "planner.access_log"
     ]
     assert lines == [
-        f"API token refused (Token expired.) from 192.0.2.9, token id {token.key_id}",
+        f"API token refused (Token expired.) from 192.0.2.9, token id {expired.key_id}",
         "API token refused (Invalid token.) from 2001:db8::9, token id -",
+        "API token refused (This API token is read-only: it cannot be used to write.) "
+        f"from 192.0.2.10, token id {read_only.key_id}",
     ]
-    assert not any(key[len(token.key_id) :] in line for line in lines)
+    secrets = [secret[len(expired.key_id) :] for secret in (key, read_only_key)]
+    assert not any(secret in line for secret in secrets for line in lines)
 
 
 def test_failed_sign_ins_are_logged_with_the_address_never_the_password(user, caplog):
