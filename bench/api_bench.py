@@ -260,10 +260,11 @@ class Client:
 
 def create_token() -> str:
     from django.contrib.auth.models import User
-    from rest_framework.authtoken.models import Token
+
+    from planner.models import APIToken
 
     user = User.objects.create_superuser("bench", password="bench")
-    return Token.objects.create(user=user).key
+    return APIToken.objects.issue(user)[1]
 
 
 def seed() -> Plan:

@@ -20,6 +20,12 @@ SECRET_KEY = env_str("SECRET_KEY", "") or local_secret(VAR_DIR / "secret-key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# The pepper of API token digests (HMAC-SHA256, planner/tokens.py); unset: a random one kept
+# in var/. Changing it invalidates every API token.
+HYBRIDPLAN_TOKEN_PEPPER = env_str("HYBRIDPLAN_TOKEN_PEPPER", "") or local_secret(
+    VAR_DIR / "token-pepper"
+)
+
 # Fernet key that encrypts cluster credentials at rest; unset: a random key kept in var/.
 HYBRIDPLAN_CREDENTIALS_KEY = env_str("HYBRIDPLAN_CREDENTIALS_KEY", "") or local_secret(
     VAR_DIR / "credentials.key", fernet=True
@@ -33,7 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Only for migration 0017, which moves DRF's tokens to planner.APIToken.
     "rest_framework.authtoken",
+    "guardian",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -125,6 +133,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 LOGIN_URL = "admin:login"
+# Model permissions from Django, per-object ones (an operator limited to some clusters,
+# planner/roles.py) from django-guardian, which needs no anonymous user here.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+ANONYMOUS_USER_NAME = None
 
 # Celery. REDIS_URL is the usual knob; CELERY_BROKER_URL wins when both are set.
 # Neither set: kombu's filesystem transport under var/, so no broker server is needed.
@@ -225,10 +240,13 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous client is told 401 with `WWW-Authenticate: Token`.
-        "rest_framework.authentication.TokenAuthentication",
+        "planner.api.authentication.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["planner.api.permissions.PlannerModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "planner.api.permissions.TokenWritePermission",
+        "planner.api.permissions.PlannerModelPermissions",
+    ],
     "DEFAULT_PARSER_CLASSES": ["planner.api.parsers.PlannerJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

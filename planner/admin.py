@@ -2,8 +2,13 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from guardian.admin import GuardedModelAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from planner import models
+from planner.roles import limited_clusters, roles_of
 
 
 @admin.register(models.Site)
@@ -84,7 +89,10 @@ class ClusterAdminForm(forms.ModelForm):
 
 
 @admin.register(models.Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(GuardedModelAdmin):
+    """With django-guardian's "Object permissions" page: which operators are limited to this
+    cluster (planner/roles.py)."""
+
     form = ClusterAdminForm
     list_display = [
         "name",
@@ -187,3 +195,47 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_filter = ["cluster", "action", "state"]
     search_fields = ["error"]
     list_select_related = ["cluster"]
+
+
+# DRF's tokens no longer sign anyone in (migration 0020 moved them to APIToken).
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(models.APIToken)
+class APITokenAdmin(admin.ModelAdmin):
+    """Tokens are created through the API, which shows the key once; here they are seen,
+    changed (description, expiry, write access, networks) and revoked (deleted)."""
+
+    list_display = ["key_id", "user", "description", "write_enabled", "expires", "last_used"]
+    list_filter = ["write_enabled"]
+    search_fields = ["key_id", "user__username", "description"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "key_id", "created", "last_used"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PlannerUserAdmin(UserAdmin):
+    """Django's user admin, with each user's roles (groups viewer, planner, operator) and
+    the clusters an operator is limited to (set by `manage.py assign_role` or on a
+    cluster's "Object permissions" page)."""
+
+    list_display = [*UserAdmin.list_display, "roles"]
+    readonly_fields = ["cluster_limits"]
+    fieldsets = [*UserAdmin.fieldsets, ("Cluster limits", {"fields": ["cluster_limits"]})]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="roles")
+    def roles(self, user: User) -> str:
+        return ", ".join(roles_of(user)) or "-"
+
+    @admin.display(description="operates only")
+    def cluster_limits(self, user: User) -> str:
+        return ", ".join(cluster.name for cluster in limited_clusters(user)) or "-"

@@ -6,6 +6,10 @@ class PlannerConfig(AppConfig):
     name = "planner"
     verbose_name = "Address planner"
 
+    def ready(self) -> None:
+        # Connects the receivers that log refused sign-ins.
+        from planner import access_log  # noqa: F401
+
 
 class PlannerAdminConfig(admin_apps.AdminConfig):
     """The admin, on a site that limits sign-in attempts (planner.admin_site); named in

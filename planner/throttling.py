@@ -6,7 +6,7 @@ import logging
 
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 # The REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] entry that limits sign-in attempts.
 TOKEN_THROTTLE_SCOPE = "token"
@@ -14,6 +14,12 @@ TOKEN_THROTTLE_SCOPE = "token"
 CACHE_ERRORS = (RedisError, OSError)
 
 logger = logging.getLogger(__name__)
+
+
+def client_address(request) -> str:
+    """The client's address as the limit counts it: X-Forwarded-For is read only through
+    the trusted proxies (`HYBRIDPLAN_NUM_PROXIES`)."""
+    return BaseThrottle().get_ident(request)
 
 
 class AttemptCounterUnavailable(exceptions.APIException):

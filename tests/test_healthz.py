@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from hybridplan.celery import app as celery_app
 from planner.choices import BackgroundServiceChoices
-from planner.models import Heartbeat
+from planner.models import APIToken, Heartbeat
 from tests.test_settings import run_with_settings
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +41,7 @@ def services_alive() -> None:
 @pytest.fixture
 def token_client(client, django_user_model):
     user = django_user_model.objects.create_user("probe", password="not used here")
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {APIToken.objects.issue(user)[1]}"
     return client
 
 

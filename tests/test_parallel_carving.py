@@ -9,11 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from planner.addressing import key_value
 from planner.choices import NetworkTypeChoices
-from planner.models import Subnet
+from planner.models import APIToken, Subnet
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +23,7 @@ REQUEST_TIMEOUT_S = 60
 @pytest.fixture
 def token() -> str:
     user = get_user_model().objects.create_superuser("carver", password="unused-password")
-    return Token.objects.create(user=user).key
+    return APIToken.objects.issue(user)[1]
 
 
 def fire(url: str, token: str, bodies: list[dict]) -> list[requests.Response]:

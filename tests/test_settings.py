@@ -16,6 +16,7 @@ SETTINGS_VARS = (
     "DEBUG",
     "ALLOWED_HOSTS",
     "HYBRIDPLAN_CREDENTIALS_KEY",
+    "HYBRIDPLAN_TOKEN_PEPPER",
     "DATABASE_PREPARED_STATEMENTS",
 )
 PROBE = """
@@ -28,6 +29,7 @@ print(json.dumps({
     "db_options": s.DATABASES["default"].get("OPTIONS", {}),
     "hosts": s.ALLOWED_HOSTS, "broker": s.CELERY_BROKER_URL, "results": s.CELERY_RESULT_BACKEND,
     "secret": s.SECRET_KEY, "credentials_key": s.HYBRIDPLAN_CREDENTIALS_KEY,
+    "token_pepper": s.HYBRIDPLAN_TOKEN_PEPPER,
 }))
 """
 
@@ -69,11 +71,15 @@ def test_defaults_need_no_server_and_keep_secrets_in_var(tmp_path):
     assert first["hosts"] == ["localhost", "127.0.0.1", "[::1]"]
     assert (tmp_path / "secret-key").read_text() == first["secret"]
     assert oct((tmp_path / "secret-key").stat().st_mode & 0o777) == "0o600"
-    # The generated secrets are kept: a restart decrypts what the last run stored.
+    assert (tmp_path / "token-pepper").read_text() == first["token_pepper"]
+    assert oct((tmp_path / "token-pepper").stat().st_mode & 0o777) == "0o600"
+    # The generated secrets are kept: a restart decrypts what the last run stored, and
+    # knows the API tokens it issued.
     second = settings_from(tmp_path)
-    assert (second["secret"], second["credentials_key"]) == (
+    assert (second["secret"], second["credentials_key"], second["token_pepper"]) == (
         first["secret"],
         first["credentials_key"],
+        first["token_pepper"],
     )
 
 
@@ -97,6 +103,7 @@ def test_environment_overrides(tmp_path):
         DEBUG="true",
         ALLOWED_HOSTS="plan.example, api.example",
         SECRET_KEY="k" * 50,
+        HYBRIDPLAN_TOKEN_PEPPER="p" * 50,
     )
     assert (loaded["db_name"], loaded["db_host"]) == ("plans", "db.example")
     # PostgreSQL prepares the statements a kept connection runs again (server-side binding),
@@ -107,7 +114,9 @@ def test_environment_overrides(tmp_path):
     assert loaded["debug"] is True
     assert loaded["hosts"] == ["plan.example", "api.example"]
     assert loaded["secret"] == "k" * 50
+    assert loaded["token_pepper"] == "p" * 50
     assert not (tmp_path / "secret-key").exists()
+    assert not (tmp_path / "token-pepper").exists()
 
 
 def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path):

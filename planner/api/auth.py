@@ -1,12 +1,23 @@
 """The token endpoint, with the limit on sign-in attempts per client address
-(planner.throttling)."""
+(planner.throttling), and each user's own API tokens."""
 
 from typing import Any
 
+from rest_framework import mixins
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
 
+from planner.api.permissions import TokenWritePermission
 from planner.api.schema import ERROR_COMPONENT, ERROR_SCHEMA, PlannerAutoSchema
+from planner.api.serializers.tokens import APITokenIssuedSerializer, APITokenSerializer
+from planner.api.views import ANY_LOOKUP
+from planner.models import APIToken
 from planner.throttling import TOKEN_THROTTLE_SCOPE, TokenRateThrottle
+
+OBTAINED_TOKEN_DESCRIPTION = "POST /api/auth/token/"
 
 
 class ThrottledAutoSchema(PlannerAutoSchema):
@@ -36,9 +47,41 @@ class ThrottledAutoSchema(PlannerAutoSchema):
 
 
 class TokenObtainView(ObtainAuthToken):
-    """The API token of the user whose username and password are posted. Every attempt
-    counts against the client address's rate (`HYBRIDPLAN_TOKEN_RATE`), right or wrong."""
+    """A new write-enabled API token, without expiry, for the user whose username and
+    password are posted. Every attempt counts against the client address's rate
+    (`HYBRIDPLAN_TOKEN_RATE`), right or wrong."""
 
     throttle_classes = [TokenRateThrottle]
     throttle_scope = TOKEN_THROTTLE_SCOPE
     schema = ThrottledAutoSchema()
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _, key = APIToken.objects.issue(
+            serializer.validated_data["user"], description=OBTAINED_TOKEN_DESCRIPTION
+        )
+        return Response({"token": key})
+
+
+class APITokenViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    GenericViewSet,
+):
+    """The signed-in user's own API tokens: list, create (the answer shows the key, this
+    once) and revoke. Anyone signed in may manage their own; a read-only token only reads."""
+
+    queryset = APIToken.objects.all()
+    serializer_class = APITokenSerializer
+    permission_classes = [IsAuthenticated, TokenWritePermission]
+    filter_backends = []
+    lookup_value_regex = ANY_LOOKUP
+
+    def get_queryset(self):
+        return super().get_queryset().filter(user_id=self.request.user.pk)
+
+    def get_serializer_class(self):
+        return APITokenIssuedSerializer if self.action == "create" else APITokenSerializer

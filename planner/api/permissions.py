@@ -1,9 +1,15 @@
-"""Who may call what: Django model permissions, reads included."""
+"""Who may call what: Django model permissions, reads included; per-cluster limits of
+operators (planner.roles); read-only API tokens."""
 
 from typing import TYPE_CHECKING
 
 from django.db.models import Model
-from rest_framework.permissions import BasePermission, DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
+
+from planner.access_log import log_token_refusal
+from planner.models import APIToken, Cluster
+from planner.roles import OPERATE_CLUSTER_PERMISSION, can_operate, operable_clusters
+from planner.throttling import client_address
 
 if TYPE_CHECKING:  # DRF loads this module while rest_framework.views is still importing
     from rest_framework.request import Request
@@ -17,11 +23,28 @@ def model_permission(model: type[Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
+class TokenWritePermission(BasePermission):
+    """A read-only API token can only read, whatever its user may do."""
+
+    message = "This API token is read-only: it cannot be used to write."
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        token = request.auth
+        if request.method in SAFE_METHODS or not isinstance(token, APIToken):
+            return True
+        if not token.write_enabled:
+            log_token_refusal(self.message, client_address(request), token.key_id)
+        return token.write_enabled
+
+
 class PlannerModelPermissions(DjangoModelPermissions):
     """DjangoModelPermissions where reading needs the `view_` permission too.
 
     An action that touches other models than the viewset's own (carving a segment creates a
     Subnet) names what it needs in the view's `action_permissions` {action: [permission]}.
+    An action that needs `planner.operate_cluster` is checked against the cluster it acts on
+    too (its detail view's object), so that an operator limited to some clusters gets 403 on
+    the others; such an action must fetch its cluster with `get_object()`.
     """
 
     perms_map = {
@@ -32,11 +55,30 @@ class PlannerModelPermissions(DjangoModelPermissions):
     }
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
-        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        required = self.action_permissions(view)
         if required is None:
             return super().has_permission(request, view)
         user = request.user
-        return bool(user and user.is_authenticated and user.has_perms(required))
+        if not (user and user.is_authenticated):
+            return False
+        others = [perm for perm in required if perm != OPERATE_CLUSTER_PERMISSION]
+        if not user.has_perms(others):
+            return False
+        # Operating: held on every cluster, or on some (then has_object_permission decides).
+        return OPERATE_CLUSTER_PERMISSION not in required or operable_clusters(user).exists()
+
+    def has_object_permission(self, request: "Request", view: "APIView", obj: Model) -> bool:
+        if OPERATE_CLUSTER_PERMISSION not in (self.action_permissions(view) or ()):
+            return True
+        # Only a cluster can be among an operator's clusters; any other object needs the
+        # permission on every cluster.
+        if isinstance(obj, Cluster):
+            return can_operate(request.user, obj)
+        return request.user.has_perm(OPERATE_CLUSTER_PERMISSION)
+
+    @staticmethod
+    def action_permissions(view: "APIView") -> list[str] | None:
+        return getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
 
 
 class RequiredPermissions(BasePermission):

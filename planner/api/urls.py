@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from planner.api import views
-from planner.api.auth import TokenObtainView
+from planner.api.auth import APITokenViewSet, TokenObtainView
 from planner.api.constants import API_NAMESPACE
 
 app_name = API_NAMESPACE
@@ -23,6 +23,7 @@ router.register("subnets", views.SubnetViewSet)
 router.register("ip-instances", views.ObservedIPInstanceViewSet)
 router.register("subnet-statuses", views.ObservedSubnetStatusViewSet)
 router.register("sync-runs", views.SyncRunViewSet)
+router.register("tokens", APITokenViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token"),

@@ -11,8 +11,10 @@ from planner.models.observed import (
 )
 from planner.models.sites import AddressPool, Node, NodeSegment, Reservation, Site
 from planner.models.sync import SyncRun, SyncRunResult
+from planner.models.tokens import APIToken
 
 __all__ = [
+    "APIToken",
     "AddressPool",
     "Cluster",
     "Heartbeat",

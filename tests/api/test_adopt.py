@@ -1,14 +1,12 @@
 """POST /api/clusters/{id}/adopt/: queues the adopt and answers at once."""
 
 from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APITestCase
 
 from planner.choices import SyncActionChoices, SyncStateChoices
-from planner.models import SyncRun
+from planner.models import APIToken, SyncRun
 from planner.models.clusters import OPERATE_CLUSTER
 from tests.planner.factories import make_cluster
-
 
 # Operating a cluster means seeing it too.
 OPERATING = (OPERATE_CLUSTER, "view_cluster")
@@ -18,12 +16,12 @@ class ClusterAdoptAPITest(APITestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.user = User.objects.create_user("operator")
-        cls.token = Token.objects.create(user=cls.user)
+        _token, cls.key = APIToken.objects.issue(cls.user)
         cls.cluster = make_cluster()
         cls.url = f"/api/clusters/{cls.cluster.pk}/adopt/"
 
     def setUp(self) -> None:
-        self.client.credentials(HTTP_AUTHORIZATION=f"Token {self.token.key}")
+        self.client.credentials(HTTP_AUTHORIZATION=f"Token {self.key}")
 
     def test_adopt_needs_the_operate_permission(self) -> None:
         self.user.user_permissions.add(*Permission.objects.filter(codename="change_cluster"))

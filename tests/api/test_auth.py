@@ -5,12 +5,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from planner.api.constants import API_NAMESPACE
+from planner.models import APIToken
 from planner.throttling import TOKEN_THROTTLE_SCOPE
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_a_bad_token_is_refused():
 
 def test_each_token_signs_in_its_own_user_while_active(user):
     other = User.objects.create_user("other", password=PASSWORD)
-    tokens = {account: Token.objects.create(user=account).key for account in (user, other)}
+    tokens = {account: APIToken.objects.issue(account)[1] for account in (user, other)}
     for account, key in tokens.items():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")

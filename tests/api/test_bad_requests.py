@@ -10,11 +10,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from ipam.constants import MAX_SUBNET_CAPACITY
 from planner.choices import NetworkTypeChoices
-from planner.models import Subnet
+from planner.models import APIToken, Subnet
 from planner.services.errors import PlanConflictError
 from planner.services.networks import delete_network
 from planner.services.subnets import save_new_subnets
@@ -33,9 +32,9 @@ def user():
 
 @pytest.fixture
 def api(user) -> Client:
-    token = Token.objects.create(user=user)
+    _, key = APIToken.objects.issue(user)
     # Answers as a client sees them, not the exception behind a 500.
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}", raise_request_exception=False)
+    return Client(HTTP_AUTHORIZATION=f"Token {key}", raise_request_exception=False)
 
 
 def assert_json(response, status: int) -> dict:
@@ -61,7 +60,7 @@ def test_a_body_over_the_size_limit_is_413(api):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_chunked_body_is_411_not_an_empty_one(web_server, user):
-    token = Token.objects.create(user=user).key
+    _, token = APIToken.objects.issue(user)
 
     def chunks():
         yield b'{"name": "chunked-site"}'

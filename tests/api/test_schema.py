@@ -20,7 +20,6 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.media_types import YAML_MEDIA_TYPES
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +29,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from planner.choices import NetworkTypeChoices, ReservationKindChoices, SyncActionChoices
-from planner.models import ObservedIPInstance, ObservedSubnetStatus, Reservation, SyncRun
+from planner.models import (
+    APIToken,
+    ObservedIPInstance,
+    ObservedSubnetStatus,
+    Reservation,
+    SyncRun,
+)
 from planner.services.carving import carve_pool, carve_segment
 from tests.planner.factories import (
     make_cluster,
@@ -52,7 +57,9 @@ CHECKS = [
 
 schema = schemathesis.openapi.from_dict(
     json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(public=True)))
-)
+    # Revoking could hit the very token the examples sign in with, and fail every later one
+    # with 401 (revoking is tested in tests/api/test_tokens.py).
+).exclude(method="DELETE", path="/api/tokens/{id}/")
 # Ids of the rows seeded for the running test, by collection path ("/api/segments/").
 seeded_ids: dict[str, list[int]] = {}
 
@@ -147,7 +154,7 @@ def token(db) -> str:
     seeded_ids.clear()
     seeded_ids.update(seed())
     user = User.objects.create_superuser("schemathesis")
-    yield Token.objects.create(user=user).key
+    yield APIToken.objects.issue(user)[1]
     seeded_ids.clear()
 
 

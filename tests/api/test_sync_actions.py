@@ -5,12 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APITestCase
 
 from planner.api.constants import API_NAMESPACE
 from planner.choices import SyncActionChoices, SyncOutcomeChoices, SyncStateChoices
-from planner.models import Cluster, SyncRun, SyncRunResult
+from planner.models import APIToken, Cluster, SyncRun, SyncRunResult
 from tests.planner.factories import make_cluster
 
 ACTIONS = {"test": SyncActionChoices.TEST, "plan": SyncActionChoices.PLAN, "apply": "apply"}
@@ -23,10 +22,10 @@ class SyncActionAPITest(APITestCase):
     def setUpTestData(cls) -> None:
         cls.cluster = make_cluster("prod-a")
         cls.user = User.objects.create_user("operator")
-        cls.token = Token.objects.create(user=cls.user)
+        _token, cls.key = APIToken.objects.issue(cls.user)
 
     def setUp(self) -> None:
-        self.client.credentials(HTTP_AUTHORIZATION=f"Token {self.token.key}")
+        self.client.credentials(HTTP_AUTHORIZATION=f"Token {self.key}")
 
     def grant(self, *codenames: str) -> None:
         self.user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))

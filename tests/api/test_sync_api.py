@@ -5,7 +5,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APITestCase
 
 from planner.api.constants import API_NAMESPACE
@@ -16,6 +15,7 @@ from planner.choices import (
     SyncStateChoices,
 )
 from planner.models import (
+    APIToken,
     ObservedIPInstance,
     ObservedNode,
     ObservedSubnetStatus,
@@ -46,7 +46,7 @@ class SyncAPITestCase(APITestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.user = User.objects.create_user("operator")
-        cls.token = Token.objects.create(user=cls.user)
+        _token, cls.key = APIToken.objects.issue(cls.user)
         cls.cluster = make_cluster("prod-a")
         cls.segment = make_segment()
         make_node(cls.segment, "192.168.56.2", "node-1", cls.cluster)
@@ -70,7 +70,7 @@ class SyncAPITestCase(APITestCase):
         )
 
     def setUp(self) -> None:
-        self.client.credentials(HTTP_AUTHORIZATION=f"Token {self.token.key}")
+        self.client.credentials(HTTP_AUTHORIZATION=f"Token {self.key}")
 
     def grant(self, *codenames: str) -> None:
         self.user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
