@@ -7,6 +7,7 @@ With nothing set, Hybridplan runs on SQLite and an on-disk Celery broker under .
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from hybridplan.env import env_bool, env_int, env_list, env_rate, env_str
 from hybridplan.local_secrets import local_secret
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "auditlog",
     "planner",
     "frontend",
 ]
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "planner.api.middleware.ChunkedBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "planner.api.middleware.ChangeRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -159,14 +162,34 @@ HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 3)
 HEALTHZ_WORKER_HEARTBEAT_S = 10
 HEALTHZ_BEAT_HEARTBEAT_S = 60
 HEALTHZ_HEARTBEATS_MISSED = 3
+CHANGELOG_PRUNE_INTERVAL_S = 24 * 60 * 60
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "planner.tasks.record_beat_heartbeat",
         "schedule": HEALTHZ_BEAT_HEARTBEAT_S,
         # One not run within its interval is stale already: never a backlog of them.
         "options": {"expire_seconds": HEALTHZ_BEAT_HEARTBEAT_S},
-    }
+    },
+    # The change log's retention: entries older than CHANGELOG_RETENTION_DAYS go daily.
+    "prune-changes": {
+        "task": "planner.tasks.prune_changes",
+        "schedule": CHANGELOG_PRUNE_INTERVAL_S,
+        "options": {"expire_seconds": CHANGELOG_PRUNE_INTERVAL_S},
+    },
 }
+
+# The change log (django-auditlog, on the model planner.ObjectChange; planner.changelog
+# registers the planned models and names the fields it leaves out, credentials among them).
+AUDITLOG_LOGENTRY_MODEL = "planner.ObjectChange"
+# auditlog's own migrations would create its default table, unused once swapped (and left out
+# of test flushes): the app runs unmigrated, its only model being swapped for ours.
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_STORE_JSON_CHANGES = True
+# Each entry's correlation id is the request id of planner.changelog's context.
+AUDITLOG_CID_GETTER = "planner.changelog.current_request_id"
+CHANGELOG_RETENTION_DAYS = env_int("CHANGELOG_RETENTION_DAYS", 90)
+if CHANGELOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("CHANGELOG_RETENTION_DAYS must be at least 1")
 
 # The default cache holds the API's throttle counts. With REDIS_URL, every gunicorn worker
 # shares them in Redis; without, each process counts on its own (2 workers: twice the rate).

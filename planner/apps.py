@@ -6,6 +6,12 @@ class PlannerConfig(AppConfig):
     name = "planner"
     verbose_name = "Address planner"
 
+    def ready(self) -> None:
+        from planner.changelog import register_planned_models
+        from planner.models import PLANNED_MODELS, Cluster
+
+        register_planned_models(PLANNED_MODELS, Cluster)
+
 
 class PlannerAdminConfig(admin_apps.AdminConfig):
     """The admin, on a site that limits sign-in attempts (planner.admin_site); named in

@@ -84,3 +84,16 @@ class BackgroundServiceChoices(models.TextChoices):
 
     WORKER = "worker", "Celery worker"
     BEAT = "beat", "Celery beat"
+
+
+class ChangeSourceChoices(models.TextChoices):
+    """The path a change to a planned object came through, kept on each change log entry."""
+
+    API = "api", "API"
+    UI = "ui", "Browser UI"
+    ADMIN = "admin", "Admin"
+    COMMAND = "command", "Management command"
+    CARVE = "carve", "Carve"
+    BULK = "bulk", "Bulk create"
+    ADOPT = "adopt", "Adopt from a cluster"
+    APPLY = "apply", "Sync apply"

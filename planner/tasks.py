@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from planner import changelog
 from planner.choices import BackgroundServiceChoices, SyncActionChoices
 from planner.heartbeat import record_heartbeat
 from planner.kube.gateway import KubeGateway
@@ -30,3 +31,10 @@ def record_beat_heartbeat() -> None:
     """Sent by beat on its schedule (CELERY_BEAT_SCHEDULE): beat is alive, and a worker runs
     what it sends."""
     record_heartbeat(BackgroundServiceChoices.BEAT)
+
+
+@shared_task
+def prune_changes() -> int:
+    """Sent daily by beat (CELERY_BEAT_SCHEDULE): deletes the change log entries older than
+    CHANGELOG_RETENTION_DAYS; returns how many."""
+    return changelog.prune_changes()

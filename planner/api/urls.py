@@ -23,6 +23,7 @@ router.register("subnets", views.SubnetViewSet)
 router.register("ip-instances", views.ObservedIPInstanceViewSet)
 router.register("subnet-statuses", views.ObservedSubnetStatusViewSet)
 router.register("sync-runs", views.SyncRunViewSet)
+router.register("changes", views.ObjectChangeViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token"),

@@ -31,6 +31,7 @@ from planner.models import (
     Network,
     Node,
     NodeSegment,
+    ObjectChange,
     ObservedIPInstance,
     ObservedSubnetStatus,
     Reservation,
@@ -96,6 +97,26 @@ class PlannerModelViewSet(BriefRelationsMixin, ModelViewSet):
     def delete_instance(self, instance: Model) -> None:
         instance.delete()
 
+    @property
+    def action_permissions(self) -> dict[str, list[str]]:
+        model = self.queryset.model
+        return {
+            "changes": [model_permission(model, "view"), model_permission(ObjectChange, "view")]
+        }
+
+    @extend_schema(
+        summary="This object's change log, newest first",
+        responses=api.ObjectChangeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        entries = ObjectChange.objects.get_for_object(self.get_object())
+        page = self.paginate_queryset(entries.select_related("content_type", "actor"))
+        serializer = api.ObjectChangeSerializer(
+            page, many=True, context=self.get_serializer_context()
+        )
+        return self.get_paginated_response(serializer.data)
+
 
 class ObservedViewSet(BriefRelationsMixin, ReadOnlyModelViewSet):
     """What sync last read from a cluster: listed and shown, never written through the API."""
@@ -113,7 +134,7 @@ class CarvingViewSetMixin:
     @property
     def action_permissions(self) -> dict[str, list[str]]:
         space = model_permission(self.queryset.model, "view")
-        return {"carve": [space, model_permission(Subnet, "add")]}
+        return {**super().action_permissions, "carve": [space, model_permission(Subnet, "add")]}
 
     def get_queryset(self):
         if self.action in ("carve", "free"):
@@ -256,7 +277,10 @@ class ClusterViewSet(PlannerModelViewSet):
     filterset_class = filtersets.ClusterFilterSet
     ordering_fields = ["id", "name", *TIMESTAMP_ORDERING]
     search_fields = ["name", "api_server_url", "description"]
-    action_permissions = {"manifests": MANIFEST_PERMISSIONS}
+
+    @property
+    def action_permissions(self) -> dict[str, list[str]]:
+        return {**super().action_permissions, "manifests": MANIFEST_PERMISSIONS}
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",
@@ -292,7 +316,10 @@ class SubnetViewSet(PlannerModelViewSet):
     ordering_fields = ["id", "name", "cidr", "start", *TIMESTAMP_ORDERING]
     ordering_aliases = {"cidr": ["first_key", "last_key"], "start": ["window_first_key"]}
     search_fields = ["name", "cidr", "start", "end", "description"]
-    action_permissions = {"manifest": MANIFEST_PERMISSIONS}
+
+    @property
+    def action_permissions(self) -> dict[str, list[str]]:
+        return {**super().action_permissions, "manifest": MANIFEST_PERMISSIONS}
 
     def delete_instance(self, instance: Subnet) -> None:
         delete_subnet(instance)
@@ -340,6 +367,17 @@ class SyncRunViewSet(ObservedViewSet):
     filterset_class = filtersets.SyncRunFilterSet
     ordering_fields = ["id", "created", "started_at", "finished_at"]
     search_fields = ["error"]
+
+
+class ObjectChangeViewSet(ReadOnlyModelViewSet):
+    """The change log: every create, update and delete of a planned object (read-only)."""
+
+    queryset = ObjectChange.objects.select_related("content_type", "actor")
+    serializer_class = api.ObjectChangeSerializer
+    filterset_class = filtersets.ObjectChangeFilterSet
+    ordering_fields = ["id", "timestamp"]
+    search_fields = ["object_repr"]
+    lookup_value_regex = ANY_LOOKUP
 
 
 class HybridnetView(GenericAPIView):

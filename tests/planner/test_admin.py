@@ -35,6 +35,7 @@ def test_every_planner_model_is_registered():
         "ObservedIPInstance",
         "ObservedSubnetStatus",
         "SyncRun",
+        "ObjectChange",  # the change log, by django-auditlog's admin
     }
 
 

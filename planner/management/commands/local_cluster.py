@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planner.kube.credentials import ClusterCredentials
 from planner.kube.localcluster import HarnessError, LocalCluster
+from planner.management.base import RecordedCommand
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Run a local Kubernetes API server with the Hybridnet CRDs until Ctrl-C."
 
     def add_arguments(self, parser: CommandParser) -> None:
