@@ -18,6 +18,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 from auditlog import get_logentry_model
+from auditlog.context import auditlog_disabled
 from auditlog.diff import model_instance_diff
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -135,7 +136,10 @@ def stamp_change(entry: Model) -> None:
 
 def record_changes(action: int, pairs: Iterable[tuple[Model | None, Model | None]]) -> None:
     """One entry for each (before, after) pair, written in one insert: for the writes that
-    send no signal. auditlog's own diff gives the entries the same form as its receivers'."""
+    send no signal. auditlog's own diff gives the entries the same form as its receivers',
+    and auditlog's `disable_auditlog()` turns these off with them."""
+    if auditlog_disabled.get():
+        return
     change_model = get_logentry_model()
     entries = []
     for before, after in pairs:

@@ -5,6 +5,7 @@ PostgreSQL and on the embedded SQLite (Makefile SQLITE_TESTS)."""
 from datetime import timedelta
 
 import pytest
+from auditlog.context import disable_auditlog
 from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -153,6 +154,18 @@ def test_a_carve_of_many_subnets_records_each_under_one_request_id() -> None:
     entries = ObjectChange.objects.get_for_model(Subnet)
     assert sorted(entries.values_list("object_id", flat=True)) == sorted(s.pk for s in created)
     assert set(entries.values_list("cid", "source")) == {("carve-1", ChangeSourceChoices.CARVE)}
+
+
+def test_disabling_auditlog_turns_off_the_bulk_entries_too() -> None:
+    segment = make_segment()
+    network = make_network(make_cluster(), "underlay-1", net_id=0)
+    ObjectChange.objects.all().delete()
+    slices = [
+        slice_of(segment, network, f"s{n}", f"192.168.56.{n}0", f"192.168.56.{n}9") for n in (1, 2)
+    ]
+    with disable_auditlog():
+        save_new_subnets(slices)
+    assert not ObjectChange.objects.exists()
 
 
 def test_deleting_a_cluster_records_each_network_it_takes_and_each_node_it_releases() -> None:
