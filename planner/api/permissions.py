@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Model
 from rest_framework.permissions import DjangoModelPermissions
 
+from planner.models import ObjectChange
+
 if TYPE_CHECKING:  # DRF loads this module while rest_framework.views is still importing
     from rest_framework.request import Request
     from rest_framework.views import APIView
@@ -37,3 +39,12 @@ class PlannerModelPermissions(DjangoModelPermissions):
             return super().has_permission(request, view)
         user = request.user
         return bool(user and user.is_authenticated and user.has_perms(required))
+
+
+class ObjectHistoryPermissions(PlannerModelPermissions):
+    """An object's change log: reading the object, and reading the change log."""
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        return super().has_permission(request, view) and request.user.has_perm(
+            model_permission(ObjectChange, "view")
+        )

@@ -22,7 +22,7 @@ from ipam.review import review, usage
 from planner.api import filtersets
 from planner.api import serializers as api
 from planner.api.constants import MAX_BULK_OBJECTS
-from planner.api.permissions import model_permission
+from planner.api.permissions import ObjectHistoryPermissions, model_permission
 from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
 from planner.models import (
@@ -97,18 +97,16 @@ class PlannerModelViewSet(BriefRelationsMixin, ModelViewSet):
     def delete_instance(self, instance: Model) -> None:
         instance.delete()
 
-    @property
-    def action_permissions(self) -> dict[str, list[str]]:
-        model = self.queryset.model
-        return {
-            "changes": [model_permission(model, "view"), model_permission(ObjectChange, "view")]
-        }
-
     @extend_schema(
         summary="This object's change log, newest first",
         responses=api.ObjectChangeSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        permission_classes=[ObjectHistoryPermissions],
+    )
     def changes(self, request: Request, pk: str | None = None) -> Response:
         entries = ObjectChange.objects.get_for_object(self.get_object())
         page = self.paginate_queryset(entries.select_related("content_type", "actor"))
@@ -134,7 +132,7 @@ class CarvingViewSetMixin:
     @property
     def action_permissions(self) -> dict[str, list[str]]:
         space = model_permission(self.queryset.model, "view")
-        return {**super().action_permissions, "carve": [space, model_permission(Subnet, "add")]}
+        return {"carve": [space, model_permission(Subnet, "add")]}
 
     def get_queryset(self):
         if self.action in ("carve", "free"):
@@ -277,10 +275,7 @@ class ClusterViewSet(PlannerModelViewSet):
     filterset_class = filtersets.ClusterFilterSet
     ordering_fields = ["id", "name", *TIMESTAMP_ORDERING]
     search_fields = ["name", "api_server_url", "description"]
-
-    @property
-    def action_permissions(self) -> dict[str, list[str]]:
-        return {**super().action_permissions, "manifests": MANIFEST_PERMISSIONS}
+    action_permissions = {"manifests": MANIFEST_PERMISSIONS}
 
     @extend_schema(
         summary="The cluster's planned Networks and Subnets as CRs, and the node labels",
@@ -316,10 +311,7 @@ class SubnetViewSet(PlannerModelViewSet):
     ordering_fields = ["id", "name", "cidr", "start", *TIMESTAMP_ORDERING]
     ordering_aliases = {"cidr": ["first_key", "last_key"], "start": ["window_first_key"]}
     search_fields = ["name", "cidr", "start", "end", "description"]
-
-    @property
-    def action_permissions(self) -> dict[str, list[str]]:
-        return {**super().action_permissions, "manifest": MANIFEST_PERMISSIONS}
+    action_permissions = {"manifest": MANIFEST_PERMISSIONS}
 
     def delete_instance(self, instance: Subnet) -> None:
         delete_subnet(instance)

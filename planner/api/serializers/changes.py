@@ -53,12 +53,13 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CHANGED_FIELDS)
     def get_before(self, entry: ObjectChange) -> dict[str, Any] | None:
-        if entry.action == ObjectChange.Action.CREATE:
-            return None
-        return {field: values[0] for field, values in (entry.changes or {}).items()}
+        return None if entry.action == ObjectChange.Action.CREATE else changed_values(entry, 0)
 
     @extend_schema_field(CHANGED_FIELDS)
     def get_after(self, entry: ObjectChange) -> dict[str, Any] | None:
-        if entry.action == ObjectChange.Action.DELETE:
-            return None
-        return {field: values[1] for field, values in (entry.changes or {}).items()}
+        return None if entry.action == ObjectChange.Action.DELETE else changed_values(entry, 1)
+
+
+def changed_values(entry: ObjectChange, side: int) -> dict[str, Any]:
+    """auditlog keeps {field: [before, after]}: one side of it."""
+    return {field: values[side] for field, values in (entry.changes or {}).items()}
