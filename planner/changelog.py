@@ -1,12 +1,12 @@
 """The change log's context and its writers: who makes the current changes, through what, in
-which request; and the entries for the writes that send no model signal.
+which request; and the entries for the writes auditlog does not see.
 
 django-auditlog records every save() and delete() of a planned object, cascades included,
-through its signal receivers. Three writes send no signal, and are recorded here:
-`bulk_create` (a carve or a bulk create of many Subnets), the nodes a deleted cluster
-releases (Django sets their `cluster` to NULL with one UPDATE), and nothing else: the other
-QuerySet.update() calls on planned models touch only bookkeeping columns, which are not
-tracked (UNTRACKED_FIELDS).
+through its signal receivers. Recorded here, in its format: the rows `bulk_create` inserts
+(a bulk create or a carve of many Subnets), the nodes a deleted cluster releases (Django
+sets their `cluster` to NULL with one UPDATE and no signal), and many-to-many fields (a
+cluster's sites). The other QuerySet.update() calls on planned models write bookkeeping
+columns only, which are not tracked (UNTRACKED_FIELDS).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from copy import copy
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from uuid import uuid4
 
 from auditlog import get_logentry_model
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
-from django.db.models.signals import pre_delete
+from django.db.models.signals import m2m_changed, pre_delete
 from django.utils import timezone
 
 from planner.choices import ChangeSourceChoices
@@ -51,6 +52,9 @@ UNTRACKED_FIELDS = (
 # Never in the log, not even encrypted.
 SECRET_FIELDS = {"cluster": ("credentials",)}
 NODES_RELEASED_UID = "planner-changelog-nodes-released"
+# The many-to-many signals that change a field's members: each add and remove is recorded
+# after it (its ids known), a clear before it (the members it takes still readable).
+M2M_ACTIONS = frozenset({"post_add", "post_remove", "pre_clear"})
 
 
 def _nobody() -> None:
@@ -134,31 +138,33 @@ def stamp_change(entry: Model) -> None:
             entry.actor_email = getattr(user, "email", None) or None
 
 
+def _entry(action: int, instance: Model, changes: dict) -> Model:
+    return get_logentry_model()(
+        content_type=ContentType.objects.get_for_model(instance),
+        object_pk=str(instance.pk),
+        object_id=instance.pk,
+        object_repr=str(instance),
+        action=action,
+        changes=changes,
+        cid=current_request_id(),
+    )
+
+
 def record_changes(action: int, pairs: Iterable[tuple[Model | None, Model | None]]) -> None:
     """One entry for each (before, after) pair, written in one insert: for the writes that
     send no signal. auditlog's own diff gives the entries the same form as its receivers',
     and auditlog's `disable_auditlog()` turns these off with them."""
     if auditlog_disabled.get():
         return
-    change_model = get_logentry_model()
     entries = []
     for before, after in pairs:
-        instance = after if after is not None else before
         changes = model_instance_diff(
             before, after, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
         )
-        entry = change_model(
-            content_type=ContentType.objects.get_for_model(instance),
-            object_pk=str(instance.pk),
-            object_id=instance.pk,
-            object_repr=str(instance),
-            action=action,
-            changes=changes,
-            cid=current_request_id(),
-        )
+        entry = _entry(action, after if after is not None else before, changes)
         stamp_change(entry)
         entries.append(entry)
-    change_model.objects.bulk_create(entries)
+    get_logentry_model().objects.bulk_create(entries)
 
 
 def record_bulk_created(instances: list[Model]) -> None:
@@ -177,12 +183,57 @@ def _record_nodes_released(sender, instance, **kwargs) -> None:
     record_changes(get_logentry_model().Action.UPDATE, released)
 
 
+def _record_many_to_many(
+    field: str, sender, instance: Model, action: str, reverse: bool, pk_set: set | None, **kwargs
+) -> None:
+    """A many-to-many field (a cluster's sites) changes after its object is saved, by adds
+    and removes that send their own signal. Each is folded into the object's entry of the
+    same request, as {field: [ids before, ids after]}, so that one request still makes one
+    entry per object; with no such entry, it makes one. The planner writes these fields
+    from their forward side only (`reverse`: a site's clusters, never written)."""
+    if reverse or action not in M2M_ACTIONS or auditlog_disabled.get():
+        return
+    current = set(getattr(instance, field).values_list("pk", flat=True))
+    before, after = {
+        "post_add": (current - pk_set if pk_set else current, current),
+        "post_remove": (current | (pk_set or set()), current),
+        "pre_clear": (current, set()),
+    }[action]
+    if before != after:
+        _fold_into_entry(instance, field, sorted(before), sorted(after))
+
+
+def _fold_into_entry(instance: Model, field: str, before: list, after: list) -> None:
+    change_model = get_logentry_model()
+    request_id = current_request_id()
+    entry = None
+    if request_id is not None:
+        entries = change_model.objects.get_for_object(instance).filter(cid=request_id)
+        entry = entries.order_by("-id").first()
+    if entry is None:
+        _entry(change_model.Action.UPDATE, instance, {field: [before, after]}).save()
+        return
+    if entry.action == change_model.Action.CREATE:
+        first = None
+    else:  # the value before the request, if an earlier add or remove of it recorded one
+        first = (entry.changes or {}).get(field, [before])[0]
+    entry.changes = {**(entry.changes or {}), field: [first, after]}
+    entry.save(update_fields=["changes"])
+
+
 def register_planned_models(planned: Iterable[type[Model]], cluster: type[Model]) -> None:
-    """Track every planned model, and the nodes a deleted `cluster` releases
-    (PlannerConfig.ready())."""
+    """Track every planned model, its many-to-many fields, and the nodes a deleted `cluster`
+    releases (PlannerConfig.ready())."""
     for model in planned:
         secret = SECRET_FIELDS.get(model._meta.model_name, ())
         auditlog.register(model, exclude_fields=[*UNTRACKED_FIELDS, *secret])
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(
+                partial(_record_many_to_many, field.name),
+                sender=field.remote_field.through,
+                weak=False,
+                dispatch_uid=f"planner-changelog-{model._meta.label}.{field.name}",
+            )
     pre_delete.connect(_record_nodes_released, sender=cluster, dispatch_uid=NODES_RELEASED_UID)
 
 

@@ -92,6 +92,23 @@ def test_api_create_update_delete_record_one_entry_each(api, planner_user) -> No
     assert update.cid == changed[REQUEST_ID_HEADER] != create.cid
 
 
+def test_a_clusters_sites_are_in_its_one_entry_per_request(api) -> None:
+    a, b, c = (Site.objects.create(name=name).pk for name in "abc")
+    ObjectChange.objects.all().delete()
+    created = api.post(url("cluster-list"), {"name": "prod-a", "sites": [a, b]})
+    assert created.status_code == 201
+    pk = created.data["id"]
+    moved = api.patch(url("cluster-detail", pk=pk), {"sites": [b, c], "description": "moved"})
+    assert moved.status_code == 200
+    assert api.patch(url("cluster-detail", pk=pk), {"sites": [c, b]}).status_code == 200
+
+    create, update = ObjectChange.objects.get_for_model(Cluster).order_by("id")
+    assert create.action == CREATE
+    assert create.changes["sites"] == [None, [a, b]]
+    assert update.changes == {"sites": [[a, b], [b, c]], "description": ["", "moved"]}
+    assert update.cid == moved[REQUEST_ID_HEADER]
+
+
 def test_a_bulk_create_of_many_objects_shares_one_request_id(api) -> None:
     response = api.post(url("site-list"), [{"name": f"site-{n}"} for n in range(5)])
     assert response.status_code == 201
