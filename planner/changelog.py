@@ -5,7 +5,7 @@ django-auditlog records every save() and delete() of a planned object, cascades 
 through its signal receivers. Recorded here, in its format: the rows `bulk_create` inserts
 (a bulk create or a carve of many Subnets), the nodes a deleted cluster releases (Django
 sets their `cluster` to NULL with one UPDATE and no signal), and many-to-many fields (a
-cluster's sites). The other QuerySet.update() calls on planned models write bookkeeping
+cluster's sites, and the clusters a deleted site leaves). The other QuerySet.update() calls on planned models write bookkeeping
 columns only, which are not tracked (UNTRACKED_FIELDS).
 """
 
@@ -203,6 +203,16 @@ def _record_many_to_many(
         _fold_into_entry(instance, field, sorted(before), sorted(after))
 
 
+def _record_member_deleted(model: type[Model], field: str, sender, instance: Model, **kwargs):
+    """Deleting a member (a site) takes it out of every object's field (the clusters'
+    `sites`) with one DELETE of the links and no many-to-many signal."""
+    if auditlog_disabled.get():
+        return
+    for owner in model.objects.filter(**{field: instance}).prefetch_related(field):
+        before = sorted(member.pk for member in getattr(owner, field).all())
+        _fold_into_entry(owner, field, before, [pk for pk in before if pk != instance.pk])
+
+
 def _fold_into_entry(instance: Model, field: str, before: list, after: list) -> None:
     change_model = get_logentry_model()
     request_id = current_request_id()
@@ -233,6 +243,12 @@ def register_planned_models(planned: Iterable[type[Model]], cluster: type[Model]
                 sender=field.remote_field.through,
                 weak=False,
                 dispatch_uid=f"planner-changelog-{model._meta.label}.{field.name}",
+            )
+            pre_delete.connect(
+                partial(_record_member_deleted, model, field.name),
+                sender=field.related_model,
+                weak=False,
+                dispatch_uid=f"planner-changelog-{model._meta.label}.{field.name}-member",
             )
     pre_delete.connect(_record_nodes_released, sender=cluster, dispatch_uid=NODES_RELEASED_UID)
 

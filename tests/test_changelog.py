@@ -109,6 +109,19 @@ def test_a_clusters_sites_are_in_its_one_entry_per_request(api) -> None:
     assert update.cid == moved[REQUEST_ID_HEADER]
 
 
+def test_deleting_a_site_records_each_cluster_it_leaves(api) -> None:
+    a, b = Site.objects.create(name="a"), Site.objects.create(name="b")
+    cluster = make_cluster()
+    cluster.sites.set([a, b])
+    ObjectChange.objects.all().delete()
+    response = api.delete(url("site-detail", pk=a.pk))
+    assert response.status_code == 204
+    (update,) = ObjectChange.objects.get_for_object(cluster)
+    assert (update.action, update.changes) == (UPDATE, {"sites": [[a.pk, b.pk], [b.pk]]})
+    assert update.cid == response[REQUEST_ID_HEADER]
+    assert ObjectChange.objects.count() == 2  # and the site's own
+
+
 def test_a_bulk_create_of_many_objects_shares_one_request_id(api) -> None:
     response = api.post(url("site-list"), [{"name": f"site-{n}"} for n in range(5)])
     assert response.status_code == 201
