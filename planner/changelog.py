@@ -5,17 +5,18 @@ django-auditlog records every save() and delete() of a planned object, cascades 
 through its signal receivers. Recorded here, in its format: the rows `bulk_create` inserts
 (a bulk create or a carve of many Subnets), the nodes a deleted cluster releases (Django
 sets their `cluster` to NULL with one UPDATE and no signal), and many-to-many fields (a
-cluster's sites, and the clusters a deleted site leaves). The other QuerySet.update() calls on planned models write bookkeeping
-columns only, which are not tracked (UNTRACKED_FIELDS).
+cluster's sites, and the clusters a deleted site leaves). The other QuerySet.update() calls
+on planned models write bookkeeping columns only, which are not tracked (UNTRACKED_FIELDS).
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from copy import copy
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from auditlog import get_logentry_model
@@ -31,6 +32,9 @@ from django.utils import timezone
 
 from planner.choices import ChangeSourceChoices
 from planner.constants import SYNC_RUN_REQUEST_ID_PREFIX
+
+if TYPE_CHECKING:  # planner.models imports this module
+    from planner.models import SyncRun
 
 # Columns the database or the planner keeps, not the user: address keys, search hints,
 # planned sizes (SQL triggers), capacities, timestamps, and when sync last applied an object.
@@ -117,7 +121,7 @@ def recording_changes(
         _context.reset(token)
 
 
-def recording_run(run, source: str):
+def recording_run(run: "SyncRun", source: str) -> AbstractContextManager[ChangeContext]:
     """For a Celery task: its changes are made by who asked for the SyncRun `run`, under
     the run's id (`sync-run-<id>`), e.g. `with recording_run(run, ChangeSourceChoices.ADOPT)`."""
     return recording_changes(
@@ -203,7 +207,9 @@ def _record_many_to_many(
         _fold_into_entry(instance, field, sorted(before), sorted(after))
 
 
-def _record_member_deleted(model: type[Model], field: str, sender, instance: Model, **kwargs):
+def _record_member_deleted(
+    model: type[Model], field: str, sender, instance: Model, **kwargs
+) -> None:
     """Deleting a member (a site) takes it out of every object's field (the clusters'
     `sites`) with one DELETE of the links and no many-to-many signal."""
     if auditlog_disabled.get():
