@@ -7,6 +7,7 @@ With nothing set, Hybridplan runs on SQLite and an on-disk Celery broker under .
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from hybridplan.env import env_bool, env_int, env_list, env_rate, env_str
 from hybridplan.local_secrets import local_secret
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "auditlog",
     "planner",
     "frontend",
 ]
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "planner.api.middleware.ChunkedBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "planner.api.middleware.ChangeRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -186,6 +189,7 @@ SYNC_REAPER_INTERVAL_S = 60
 # How often beat looks for clusters whose scheduled sync is due (Cluster.sync_interval_seconds
 # is at least this).
 SYNC_SCHEDULE_TICK_S = 30
+CHANGELOG_PRUNE_INTERVAL_S = 24 * 60 * 60
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "planner.tasks.record_beat_heartbeat",
@@ -203,7 +207,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SYNC_SCHEDULE_TICK_S,
         "options": {"expire_seconds": SYNC_SCHEDULE_TICK_S},
     },
+    # The change log's retention: entries older than CHANGELOG_RETENTION_DAYS go daily.
+    "prune-changes": {
+        "task": "planner.tasks.prune_changes",
+        "schedule": CHANGELOG_PRUNE_INTERVAL_S,
+        "options": {"expire_seconds": CHANGELOG_PRUNE_INTERVAL_S},
+    },
 }
+
+# The change log (django-auditlog, on the model planner.ObjectChange; planner.changelog
+# registers the planned models and names the fields it leaves out, credentials among them).
+AUDITLOG_LOGENTRY_MODEL = "planner.ObjectChange"
+# auditlog's own migrations would create its default table, unused once swapped (and left out
+# of test flushes): the app runs unmigrated, its only model being swapped for ours.
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_STORE_JSON_CHANGES = True
+# Each entry's correlation id is the request id of planner.changelog's context.
+AUDITLOG_CID_GETTER = "planner.changelog.current_request_id"
+CHANGELOG_RETENTION_DAYS = env_int("CHANGELOG_RETENTION_DAYS", 90)
+if CHANGELOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("CHANGELOG_RETENTION_DAYS must be at least 1")
 
 # The default cache holds the API's throttle counts. With REDIS_URL, every gunicorn worker
 # shares them in Redis; without, each process counts on its own (2 workers: twice the rate).

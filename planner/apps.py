@@ -9,6 +9,10 @@ class PlannerConfig(AppConfig):
     def ready(self) -> None:
         # Connects the receivers that log refused sign-ins.
         from planner import access_log  # noqa: F401
+        from planner.changelog import register_planned_models
+        from planner.models import PLANNED_MODELS, Cluster
+
+        register_planned_models(PLANNED_MODELS, Cluster)
 
 
 class PlannerAdminConfig(admin_apps.AdminConfig):

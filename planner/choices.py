@@ -95,3 +95,16 @@ class ConflictKindChoices(models.TextChoices):
     UNKNOWN_SUBNET = "unknown_subnet", "IPInstances in a Subnet the plan does not have"
     NODE_ADDRESS = "node_address", "Node address differs from the plan"
     NODE_LABELS = "node_labels", "Node lacks planned labels"
+
+
+class ChangeSourceChoices(models.TextChoices):
+    """The path a change to a planned object came through, kept on each change log entry."""
+
+    API = "api", "API"
+    UI = "ui", "Browser UI"
+    ADMIN = "admin", "Admin"
+    COMMAND = "command", "Management command"
+    CARVE = "carve", "Carve"
+    BULK = "bulk", "Bulk create"
+    ADOPT = "adopt", "Adopt from a cluster"
+    APPLY = "apply", "Sync apply"

@@ -9,7 +9,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from planner.choices import BackgroundServiceChoices, SyncActionChoices
+from planner import changelog
+from planner.choices import BackgroundServiceChoices, ChangeSourceChoices, SyncActionChoices
 from planner.heartbeat import record_heartbeat
 from planner.kube.errors import ClusterUnreachable
 from planner.kube.gateway import KubeGateway
@@ -108,7 +109,11 @@ def start_pull(cluster: Cluster, requested_by: AbstractBaseUser | None = None) -
 
 
 def _adopt(run: SyncRun) -> dict:
-    with KubeGateway(cluster_credentials(run.cluster)) as gateway:
+    # The change log records each imported object as this run's, by who asked for it.
+    with (
+        changelog.recording_run(run, ChangeSourceChoices.ADOPT),
+        KubeGateway(cluster_credentials(run.cluster)) as gateway,
+    ):
         return adopt_live_objects(run, gateway)
 
 
@@ -196,3 +201,10 @@ def record_beat_heartbeat() -> None:
     """Sent by beat on its schedule (CELERY_BEAT_SCHEDULE): beat is alive, and a worker runs
     what it sends."""
     record_heartbeat(BackgroundServiceChoices.BEAT)
+
+
+@shared_task
+def prune_changes() -> int:
+    """Sent daily by beat (CELERY_BEAT_SCHEDULE): deletes the change log entries older than
+    CHANGELOG_RETENTION_DAYS; returns how many."""
+    return changelog.prune_changes()

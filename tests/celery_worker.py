@@ -37,6 +37,7 @@ class WorkerProcess(ServiceProcess):
             self.name,
             "--without-gossip",
             "--without-mingle",
+            "--include=tests.server_hooks",
             "--loglevel=INFO",
         ]
 

@@ -32,6 +32,7 @@ class WebServerProcess(ServiceProcess):
         return [
             *(sys.executable, "-m", "gunicorn", "hybridplan.wsgi"),
             *("--bind", bind, "--workers", str(WORKERS)),
+            *("--config", "python:tests.server_hooks"),
         ]
 
     def environment(self) -> dict[str, str]:

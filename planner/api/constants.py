@@ -12,3 +12,5 @@ FREE_INTERVALS_DEFAULT_LIMIT = 100
 FREE_INTERVALS_MAX_LIMIT = 10000
 # Where the API is served (hybridplan/urls.py), for answers given outside its views.
 API_PATH_PREFIX = "/api/"
+# The response header that names the request id its changes carry in the change log.
+REQUEST_ID_HEADER = "X-Request-ID"

@@ -17,12 +17,15 @@ from rest_framework.request import Request
 
 from ipam.addresses import Address
 from planner.addressing import address_key, parse_address, parse_network
+from planner.choices import ChangeSourceChoices
 from planner.models import (
+    PLANNED_MODELS,
     AddressPool,
     Cluster,
     Network,
     Node,
     NodeSegment,
+    ObjectChange,
     ObservedIPInstance,
     ObservedSubnetStatus,
     Reservation,
@@ -30,6 +33,7 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
+from planner.models.changes import ACTION_NAMES
 
 ID_LOOKUPS = ["exact", "in"]
 NAME_LOOKUPS = ["exact", "icontains"]
@@ -258,6 +262,29 @@ class SyncRunFilterSet(PlannerFilterSet):
     class Meta:
         model = SyncRun
         fields = {"id": ID_LOOKUPS, "cluster": ["exact"], "action": ["exact"], "state": ["exact"]}
+
+
+class ObjectChangeFilterSet(django_filters.FilterSet):
+    """The change log by object (`object_type` is a model name: `subnet`, `node`...), user,
+    request id, action, source and time range (`time_after`, `time_before`, ISO 8601)."""
+
+    object_type = django_filters.ChoiceFilter(
+        field_name="content_type__model",
+        choices=[(model._meta.model_name, model._meta.verbose_name) for model in PLANNED_MODELS],
+    )
+    object_id = django_filters.NumberFilter()
+    user = django_filters.CharFilter(field_name="actor__username")
+    request_id = django_filters.CharFilter(field_name="cid")
+    action = django_filters.TypedChoiceFilter(
+        choices=[(name, name) for name in ACTION_NAMES.values()],
+        coerce={name: action for action, name in ACTION_NAMES.items()}.get,
+    )
+    source = django_filters.ChoiceFilter(choices=ChangeSourceChoices.choices)
+    time = django_filters.IsoDateTimeFromToRangeFilter(field_name="timestamp")
+
+    class Meta:
+        model = ObjectChange
+        fields = ["object_type", "object_id", "user", "request_id", "action", "source", "time"]
 
 
 class AddressOrderingFilter(OrderingFilter):

@@ -1,11 +1,14 @@
-"""Requests the API refuses before any view reads them."""
+"""Requests the API refuses before any view reads them, and the change log's request context."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from rest_framework import status
 
-from planner.api.constants import API_PATH_PREFIX
+from planner.api.constants import API_PATH_PREFIX, REQUEST_ID_HEADER
+from planner.changelog import new_request_id, recording_changes
+from planner.choices import ChangeSourceChoices
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CHUNKED = "chunked"
@@ -31,3 +34,29 @@ class ChunkedBodyMiddleware:
                 status=status.HTTP_411_LENGTH_REQUIRED,
             )
         return self.get_response(request)
+
+
+class ChangeRequestMiddleware:
+    """The changes one request makes share a new request id (sent back in X-Request-ID) and
+    are recorded as made through the API, the admin or the browser UI by the request's user.
+    The user is read when a change is recorded: DRF authenticates a token in the view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = new_request_id()
+        with recording_changes(
+            self.source(request), actor=lambda: request.user, request_id=request_id
+        ):
+            response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+    @staticmethod
+    def source(request: HttpRequest) -> str:
+        if request.path.startswith(API_PATH_PREFIX):
+            return ChangeSourceChoices.API
+        if request.path.startswith(reverse("admin:index")):
+            return ChangeSourceChoices.ADMIN
+        return ChangeSourceChoices.UI

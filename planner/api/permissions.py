@@ -7,7 +7,7 @@ from django.db.models import Model
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from planner.access_log import log_token_refusal
-from planner.models import APIToken, Cluster
+from planner.models import APIToken, Cluster, ObjectChange
 from planner.roles import OPERATE_CLUSTER_PERMISSION, can_operate, operable_clusters
 from planner.throttling import client_address
 
@@ -88,3 +88,12 @@ class RequiredPermissions(BasePermission):
     def has_permission(self, request: "Request", view: "APIView") -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.has_perms(view.required_permissions))
+
+
+class ObjectHistoryPermissions(PlannerModelPermissions):
+    """An object's change log: reading the object, and reading the change log."""
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        return super().has_permission(request, view) and request.user.has_perm(
+            model_permission(ObjectChange, "view")
+        )

@@ -24,6 +24,7 @@ router.register("ip-instances", views.ObservedIPInstanceViewSet)
 router.register("subnet-statuses", views.ObservedSubnetStatusViewSet)
 router.register("sync-runs", views.SyncRunViewSet)
 router.register("tokens", APITokenViewSet)
+router.register("changes", views.ObjectChangeViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token"),

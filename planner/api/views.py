@@ -22,7 +22,11 @@ from ipam.review import review, usage
 from planner.api import filtersets
 from planner.api import serializers as api
 from planner.api.constants import MAX_BULK_OBJECTS
-from planner.api.permissions import RequiredPermissions, model_permission
+from planner.api.permissions import (
+    ObjectHistoryPermissions,
+    RequiredPermissions,
+    model_permission,
+)
 from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
 from planner.choices import SyncActionChoices
@@ -32,6 +36,7 @@ from planner.models import (
     Network,
     Node,
     NodeSegment,
+    ObjectChange,
     ObservedIPInstance,
     ObservedSubnetStatus,
     Reservation,
@@ -101,6 +106,24 @@ class PlannerModelViewSet(BriefRelationsMixin, ModelViewSet):
 
     def delete_instance(self, instance: Model) -> None:
         instance.delete()
+
+    @extend_schema(
+        summary="This object's change log, newest first",
+        responses=api.ObjectChangeSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        permission_classes=[ObjectHistoryPermissions],
+    )
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        entries = ObjectChange.objects.get_for_object(self.get_object())
+        page = self.paginate_queryset(entries.select_related("content_type", "actor"))
+        serializer = api.ObjectChangeSerializer(
+            page, many=True, context=self.get_serializer_context()
+        )
+        return self.get_paginated_response(serializer.data)
 
 
 class ObservedViewSet(BriefRelationsMixin, ReadOnlyModelViewSet):
@@ -457,6 +480,17 @@ class LookupView(GenericAPIView):
         q = query.validated_data["q"]
         found = lookup_pod(q) if isinstance(q, str) else lookup_address(q)
         return Response(self.get_serializer(found).data)
+
+
+class ObjectChangeViewSet(ReadOnlyModelViewSet):
+    """The change log: every create, update and delete of a planned object (read-only)."""
+
+    queryset = ObjectChange.objects.select_related("content_type", "actor")
+    serializer_class = api.ObjectChangeSerializer
+    filterset_class = filtersets.ObjectChangeFilterSet
+    ordering_fields = ["id", "timestamp"]
+    search_fields = ["object_repr"]
+    lookup_value_regex = ANY_LOOKUP
 
 
 class HybridnetView(GenericAPIView):

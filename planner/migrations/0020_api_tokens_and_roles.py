@@ -25,7 +25,7 @@ WRITE_ACTIONS = ["add", "change", "delete"]
 # Tokens are each user's own (GET /api/tokens/), never a role's to read.
 PERSONAL_MODELS = {"apitoken"}
 ROLES = ["viewer", "planner", "operator"]
-MOVED_TOKEN_DESCRIPTION = "DRF token, moved by migration 0017"
+MOVED_TOKEN_DESCRIPTION = "DRF token, moved by migration 0020"
 
 
 def permission(apps, model, codename: str, name: str):

@@ -1,5 +1,6 @@
 """The planner's domain model."""
 
+from planner.models.changes import ObjectChange
 from planner.models.clusters import Cluster, Network, Subnet
 from planner.models.health import Heartbeat
 from planner.models.observed import (
@@ -13,14 +14,19 @@ from planner.models.sites import AddressPool, Node, NodeSegment, Reservation, Si
 from planner.models.sync import SyncRun, SyncRunResult
 from planner.models.tokens import APIToken
 
+# What users plan: every create, update and delete of these is in the change log.
+PLANNED_MODELS = (Site, NodeSegment, Node, AddressPool, Reservation, Cluster, Network, Subnet)
+
 __all__ = [
     "APIToken",
+    "PLANNED_MODELS",
     "AddressPool",
     "Cluster",
     "Heartbeat",
     "Network",
     "Node",
     "NodeSegment",
+    "ObjectChange",
     "ObservedIPInstance",
     "ObservedNetwork",
     "ObservedNode",

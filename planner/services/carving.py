@@ -15,7 +15,9 @@ from ipam.blocks import largest_block
 from ipam.constants import FAMILY_BITS, IPV6, MAX_SUBNET_CAPACITY
 from ipam.intervals import IntervalSet, gaps
 from planner.addressing import address_key, parse_address
+from planner.changelog import recording_changes
 from planner.choices import (
+    ChangeSourceChoices,
     NetworkModeChoices,
     ReservationKindChoices,
 )
@@ -150,6 +152,7 @@ def _unnameable_ipv6(family: int, first: int, last: int) -> IntervalSet:
     )
 
 
+@recording_changes(ChangeSourceChoices.CARVE)
 @transaction.atomic
 def carve_segment(
     segment: NodeSegment,
@@ -224,6 +227,7 @@ def _check_pool_request(pool: AddressPool, network: Network, prefixlen: int) -> 
         )
 
 
+@recording_changes(ChangeSourceChoices.CARVE)
 @transaction.atomic
 def carve_pool(
     pool: AddressPool, *, network: Network, name: str, prefixlen: int, description: str = ""

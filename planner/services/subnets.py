@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from planner.changelog import record_bulk_created
 from planner.models import AddressPool, NodeSegment, Subnet
 from planner.services.errors import BulkValidationError, PlanConflictError, SubnetInUseError
 from planner.services.immutable import update_in_place
@@ -100,7 +101,10 @@ def _insert(subnets: list[Subnet]) -> list[Subnet]:
     if len(subnets) == 1:
         subnets[0].save(force_insert=True)
         return subnets
-    return Subnet.objects.bulk_create(subnets)
+    created = Subnet.objects.bulk_create(subnets)
+    # bulk_create sends no signal: the change log's entries are written here, in one insert.
+    record_bulk_created(created)
+    return created
 
 
 def _update(subnets: list[Subnet]) -> list[Subnet]:

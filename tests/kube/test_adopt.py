@@ -3,7 +3,9 @@ comes into the plan through the ordinary checks."""
 
 import pytest
 
+from planner.changelog import SYNC_RUN_REQUEST_ID_PREFIX
 from planner.choices import (
+    ChangeSourceChoices,
     NetworkTypeChoices,
     PoolPurposeChoices,
     SyncOutcomeChoices,
@@ -11,7 +13,7 @@ from planner.choices import (
 )
 from planner.kube.constants import API_VERSION
 from planner.kube.gateway import KubeGateway
-from planner.models import AddressPool, Network, Node, Subnet, SyncRun
+from planner.models import AddressPool, Network, Node, ObjectChange, Subnet, SyncRun
 from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
 from planner.services.manifests import cluster_manifests
@@ -152,6 +154,10 @@ def test_adopt_imports_what_fits_and_reports_the_rest(celery_worker, populated):
     )
     assert results[("Subnet", "bgp-a")][1] == "10.210.0.0/24 in address pool bgp"
     assert run.summary == {IMPORTED: 9, SKIPPED: 4}
+    # The change log holds each imported object once, as this adopt's.
+    entries = ObjectChange.objects.filter(cid=f"{SYNC_RUN_REQUEST_ID_PREFIX}{run.pk}")
+    assert entries.count() == 9
+    assert set(entries.values_list("source", flat=True)) == {ChangeSourceChoices.ADOPT}
     assert (run.done, run.total) == (13, 13)
 
     # The plan renders the CRs the cluster has, and the node labels its selector reads.
@@ -169,7 +175,9 @@ def test_adopt_imports_what_fits_and_reports_the_rest(celery_worker, populated):
 
     # A second adopt changes nothing.
     before = plan_rows(populated)
-    again = outcomes(adopted(populated))
+    second = adopted(populated)
+    again = outcomes(second)
+    assert not ObjectChange.objects.filter(cid=f"{SYNC_RUN_REQUEST_ID_PREFIX}{second.pk}").exists()
     assert {key for key, (outcome, _) in again.items() if outcome == UNCHANGED} == {
         key for key, (outcome, _) in results.items() if outcome == IMPORTED
     }

@@ -12,6 +12,7 @@ from planner.api.serializers.actions import (
     UsageResultSerializer,
 )
 from planner.api.serializers.base import BriefRelatedField, BriefSerializer, PlannerModelSerializer
+from planner.api.serializers.changes import ObjectChangeSerializer
 from planner.api.serializers.clusters import ClusterSerializer, NetworkSerializer, SubnetSerializer
 from planner.api.serializers.observed import (
     ObservedIPInstanceSerializer,
@@ -46,6 +47,7 @@ __all__ = [
     "NetworkSerializer",
     "NodeSegmentSerializer",
     "NodeSerializer",
+    "ObjectChangeSerializer",
     "ObservedIPInstanceSerializer",
     "ObservedSubnetStatusSerializer",
     "PlannerModelSerializer",

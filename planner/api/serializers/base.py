@@ -15,6 +15,8 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from planner.api.constants import API_NAMESPACE
+from planner.changelog import recording_changes
+from planner.choices import ChangeSourceChoices
 from planner.services.errors import BulkValidationError, PlanError
 
 # The serializer context's caches (BriefRelatedField): related objects read from ids, and
@@ -138,6 +140,7 @@ class BulkListSerializer(serializers.ListSerializer):
                 field.read_page(rows)
         return super().to_representation(rows)
 
+    @recording_changes(ChangeSourceChoices.BULK)
     def create(self, validated_data: list[dict[str, Any]]) -> list[Model]:
         create_many = getattr(self.child, "create_many_service", None)
         if create_many is not None:

@@ -5,13 +5,14 @@ from pathlib import Path
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from planner.demo import DEMO_NODES, load_demo, plan_is_empty
+from planner.management.base import RecordedCommand
 from planner.services.errors import PlanError
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = (
         "Load the demo site, segment, nodes, pool, cluster, networks and subnets, or restore "
         "them to the demo state."

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planner.kube.localcluster import HarnessError, LocalCluster
+from planner.management.base import RecordedCommand
 from planner.services.clusters import register_local_cluster
 from planner.tasks import keep_in_sync
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Run a local Kubernetes API server with the Hybridnet CRDs until Ctrl-C."
 
     def add_arguments(self, parser: CommandParser) -> None:
