@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from planner.api.constants import API_NAMESPACE, REQUEST_ID_HEADER
@@ -20,6 +19,7 @@ from planner.changelog import recording_changes, recording_run
 from planner.choices import ChangeSourceChoices, NetworkTypeChoices, SyncActionChoices
 from planner.models import (
     PLANNED_MODELS,
+    APIToken,
     Cluster,
     Node,
     ObjectChange,
@@ -68,7 +68,8 @@ def planner_user() -> User:
 def api(planner_user) -> APIClient:
     """Signed in with a DRF token: the user is known only once the view authenticates."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=planner_user).key}")
+    _token, key = APIToken.objects.issue(planner_user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 
