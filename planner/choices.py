@@ -63,6 +63,14 @@ class SyncStateChoices(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class SyncStatusChoices(models.TextChoices):
+    """Whether a cluster holds its plan, as of its last pull (Argo CD's sync status)."""
+
+    SYNCED = "Synced", "Synced"
+    OUT_OF_SYNC = "OutOfSync", "OutOfSync"
+    UNKNOWN = "Unknown", "Unknown"
+
+
 class SyncOutcomeChoices(models.TextChoices):
     """What a run did to one object."""
 

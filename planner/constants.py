@@ -17,6 +17,9 @@ ADDRESS_KEY_LENGTH = 17
 
 # Every CR Hybridplan renders carries this label, so sync can tell its objects from others.
 MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "hybridplan"}
+# The field manager of Hybridplan's server-side applies, which the diff reads back from
+# managedFields to tell its own fields from others'.
+FIELD_MANAGER = "hybridplan"
 
 # The request id in the change log of the changes a sync run makes: "sync-run-<id>".
 SYNC_RUN_REQUEST_ID_PREFIX = "sync-run-"

@@ -53,6 +53,7 @@ from planner.services.manifests import cluster_manifests, node_labels, subnet_ma
 from planner.services.networks import delete_network
 from planner.services.space import pool_free, segment_free
 from planner.services.subnets import delete_subnet
+from planner.sync.drift import cluster_drift
 from planner.tasks import start_run
 
 TIMESTAMP_ORDERING = ["created", "last_updated"]
@@ -280,7 +281,8 @@ class ReservationViewSet(PlannerModelViewSet):
 # Starting a run against a cluster: seeing the cluster, and the right to operate it.
 OPERATE_PERMISSIONS = [model_permission(Cluster, "view"), f"planner.{OPERATE_CLUSTER}"]
 RUN_STARTED = {status.HTTP_202_ACCEPTED: api.SyncRunSerializer}
-CONFLICT_PERMISSIONS = [
+# Reading what pulls observed against the plan.
+OBSERVATION_PERMISSIONS = [
     model_permission(model, "view") for model in (Cluster, ObservedIPInstance, Subnet, Node)
 ]
 
@@ -301,7 +303,8 @@ class ClusterViewSet(PlannerModelViewSet):
         "apply": OPERATE_PERMISSIONS,
         "pull": OPERATE_PERMISSIONS,
         "adopt": OPERATE_PERMISSIONS,
-        "conflicts": CONFLICT_PERMISSIONS,
+        "conflicts": OBSERVATION_PERMISSIONS,
+        "drift": OBSERVATION_PERMISSIONS,
     }
 
     def start(self, request: Request, action_name: str) -> Response:
@@ -353,6 +356,15 @@ class ClusterViewSet(PlannerModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def conflicts(self, request: Request, pk: str | None = None) -> Response:
         return Response(cluster_conflicts(self.get_object()).as_dict())
+
+    @extend_schema(
+        summary="Drift: the plan against the cluster's last pull (sync status, changes)",
+        responses=api.ClusterDriftSerializer,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def drift(self, request: Request, pk: str | None = None) -> Response:
+        drift = cluster_drift(self.get_object())
+        return Response(api.ClusterDriftSerializer(drift.as_dict()).data)
 
     @extend_schema(
         summary="Adopt: import the live cluster's Networks, Subnets and Nodes into its plan",

@@ -7,10 +7,6 @@ GROUP = "networking.alibaba.com"
 VERSION = "v1"
 API_VERSION = f"{GROUP}/{VERSION}"
 
-# Every write we make is recorded under this name in managedFields, so that
-# server-side apply can tell our fields from those of people and controllers.
-FIELD_MANAGER = "hybridplan"
-
 
 @dataclass(frozen=True)
 class ResourceKind:

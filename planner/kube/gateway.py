@@ -13,13 +13,13 @@ from typing import Any, Self
 from kubernetes import client
 
 from ipam.constants import LABEL_SUBNET
+from planner.constants import FIELD_MANAGER
 from planner.kube.constants import (
     API_VERSION,
     APPLY_PATCH,
     APPLYABLE_KINDS,
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
-    FIELD_MANAGER,
     GROUP,
     HYBRIDNET_KINDS,
     IPINSTANCE,

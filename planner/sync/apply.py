@@ -25,8 +25,8 @@ from planner.kube.errors import (
 )
 from planner.kube.gateway import KubeGateway
 from planner.models import Network, Subnet, SyncRun, SyncRunResult
-from planner.sync.diff import NODE_KIND, Change, ChangeAction
-from planner.sync.plan import ClusterPlan, plan_cluster
+from planner.sync.diff import NODE_KIND, Change, ChangeAction, ClusterPlan
+from planner.sync.plan import plan_cluster
 
 # Progress is written at most every PROGRESS_EVERY objects or PROGRESS_INTERVAL_S seconds:
 # enough for a progress bar and a heartbeat, bounded however many objects there are.

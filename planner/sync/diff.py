@@ -7,30 +7,32 @@ compare. A rendered field that the plan no longer has counts as a removal only w
 manager owns it (managedFields): server-side apply removes only what it set itself.
 """
 
+import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from planner.constants import MANAGED_BY_LABELS
-from planner.kube.constants import FIELD_MANAGER, NETWORK, SUBNET
+from ipam.constants import Kind
+from planner.constants import FIELD_MANAGER, MANAGED_BY_LABELS
 from planner.wording import named
 
-NODE_KIND = "Node"
-KIND_ORDER = {NETWORK.kind: 0, SUBNET.kind: 1, NODE_KIND: 2}
+NODE_KIND = Kind.NODE
+KIND_ORDER = {Kind.NETWORK: 0, Kind.SUBNET: 1, NODE_KIND: 2}
 
 Path = tuple[str, ...]
 
 # The spec fields each kind's manifest renders (planner.services.specs).
 RENDERED_FIELDS: dict[str, tuple[Path, ...]] = {
-    NETWORK.kind: (
+    Kind.NETWORK: (
         ("spec", "type"),
         ("spec", "mode"),
         ("spec", "netID"),
         ("spec", "nodeSelector"),
         ("spec", "config", "bgpPeers"),
     ),
-    SUBNET.kind: (
+    Kind.SUBNET: (
         ("spec", "network"),
         ("spec", "netID"),
         ("spec", "range", "version"),
@@ -49,8 +51,8 @@ LABEL_FIELDS: tuple[Path, ...] = tuple(("metadata", "labels", key) for key in MA
 # Fields Hybridnet's webhook refuses to change in place, and the rule that says so (SPEC §4.2,
 # §4.5, §7; spec.range.version by convention, quirk 1).
 IMMUTABLE_FIELDS: dict[str, dict[Path, str]] = {
-    NETWORK.kind: {("spec", "type"): "NU-1", ("spec", "mode"): "NU-3", ("spec", "netID"): "NU-5"},
-    SUBNET.kind: {
+    Kind.NETWORK: {("spec", "type"): "NU-1", ("spec", "mode"): "NU-3", ("spec", "netID"): "NU-5"},
+    Kind.SUBNET: {
         ("spec", "network"): "SU-1",
         ("spec", "netID"): "SU-3",
         ("spec", "range", "version"): "§7",
@@ -140,7 +142,7 @@ def is_managed(obj: Mapping[str, Any]) -> bool:
 def subnets_to_delete(desired: Iterable[Mapping], live_subnets: Iterable[Mapping]) -> list[str]:
     """Names of live Subnets of ours that the plan no longer has: their IPInstances decide
     whether they can go (SD-1)."""
-    planned = {_name(obj) for obj in desired if obj.get("kind") == SUBNET.kind}
+    planned = {_name(obj) for obj in desired if obj.get("kind") == Kind.SUBNET}
     return sorted(
         _name(obj) for obj in live_subnets if is_managed(obj) and _name(obj) not in planned
     )
@@ -156,15 +158,15 @@ def diff_cluster(
 ) -> list[Change]:
     """Every change that makes the cluster match `desired` (cluster_manifests' objects) and
     `node_labels`; `ips_by_subnet` holds the IPs in use on each Subnet that would go."""
-    live = {(NETWORK.kind, _name(obj)): obj for obj in live_networks}
-    live |= {(SUBNET.kind, _name(obj)): obj for obj in live_subnets}
+    live = {(Kind.NETWORK, _name(obj)): obj for obj in live_networks}
+    live |= {(Kind.SUBNET, _name(obj)): obj for obj in live_subnets}
     changes = [_object_change(obj, live.get((obj["kind"], _name(obj)))) for obj in desired]
     planned = {(obj["kind"], _name(obj)) for obj in desired}
     leftovers = [
         (kind, name, obj) for (kind, name), obj in live.items() if (kind, name) not in planned
     ]
     deleted_subnets = {
-        name for kind, name, obj in leftovers if kind == SUBNET.kind and is_managed(obj)
+        name for kind, name, obj in leftovers if kind == Kind.SUBNET and is_managed(obj)
     }
     # Subnets still in the cluster after this plan keep their Network there (ND-1).
     staying: dict[str, list[str]] = {}
@@ -175,7 +177,7 @@ def diff_cluster(
     for kind, name, obj in leftovers:
         if not is_managed(obj):
             changes.append(Change(ChangeAction.UNMANAGED, kind, name, reason=UNMANAGED_REASON))
-        elif kind == SUBNET.kind:
+        elif kind == Kind.SUBNET:
             changes.append(_subnet_delete(name, ips_by_subnet.get(name, ())))
         else:
             changes.append(_network_delete(name, staying.get(name, [])))
@@ -227,7 +229,7 @@ def _network_type(value: Any) -> Any:
 
 def _replace_reason(kind: str, immutable: list[FieldChange]) -> str:
     fields = ", ".join(f"{change.path} ({change.rule})" for change in immutable)
-    moved = "its Subnets and their pods" if kind == NETWORK.kind else "the pods on the Subnet"
+    moved = "its Subnets and their pods" if kind == Kind.NETWORK else "the pods on the Subnet"
     return (
         f"{fields} cannot change in place: Hybridnet denies it. The {kind} must be replaced: "
         f"create a new one, move {moved} to it first, then delete this one"
@@ -236,10 +238,10 @@ def _replace_reason(kind: str, immutable: list[FieldChange]) -> str:
 
 def _subnet_delete(name: str, ips: Sequence[str]) -> Change:
     if not ips:
-        return Change(ChangeAction.DELETE, SUBNET.kind, name)
+        return Change(ChangeAction.DELETE, Kind.SUBNET, name)
     return Change(
         ChangeAction.DELETE,
-        SUBNET.kind,
+        Kind.SUBNET,
         name,
         reason=f"still used by {len(ips)} IPInstance(s): {named(list(ips))}; "
         "Hybridnet denies the delete until the pods are gone (SD-1)",
@@ -249,10 +251,10 @@ def _subnet_delete(name: str, ips: Sequence[str]) -> Change:
 
 def _network_delete(name: str, subnets: Sequence[str]) -> Change:
     if not subnets:
-        return Change(ChangeAction.DELETE, NETWORK.kind, name)
+        return Change(ChangeAction.DELETE, Kind.NETWORK, name)
     return Change(
         ChangeAction.DELETE,
-        NETWORK.kind,
+        Kind.NETWORK,
         name,
         reason=f"still has Subnet(s) {named(sorted(subnets))} in the cluster; "
         "Hybridnet denies the delete while they exist (ND-1)",
@@ -283,7 +285,10 @@ def _node_changes(
 
 
 def _owned_by_us(live: Mapping, path: Path) -> bool:
-    for entry in _get(live, ("metadata", "managedFields")) or ():
+    entries = _get(live, ("metadata", "managedFields"))
+    # Absent where the live object comes from a pull's observed rows, which keep no
+    # managedFields: a field the plan does not set then never counts as ours to remove.
+    for entry in entries if isinstance(entries, list) else ():
         if entry.get("manager") != FIELD_MANAGER:
             continue
         owned = entry.get("fieldsV1") or {}
@@ -308,3 +313,80 @@ def _value(value: Any) -> Any:
 
 def _name(obj: Mapping) -> str:
     return obj["metadata"]["name"]
+
+
+# The sign of each action in the text, as terraform writes them; "!" a delete that cannot run.
+SIGNS = {
+    ChangeAction.CREATE: "+",
+    ChangeAction.UPDATE: "~",
+    ChangeAction.REPLACE: "-/+",
+    ChangeAction.DELETE: "-",
+    ChangeAction.MISSING: "?",
+    ChangeAction.UNMANAGED: ".",
+}
+BLOCKED_SIGN = "!"
+SIGN_WIDTH = 3
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    cluster: str
+    changes: list[Change]
+
+    def counts(self) -> Counter:
+        return Counter(
+            "blocked" if change.blocked else str(change.action) for change in self.changes
+        )
+
+    @property
+    def in_sync(self) -> bool:
+        """Nothing to create, update, replace or delete (unmanaged objects are not ours)."""
+        return not any(
+            change.action not in (ChangeAction.UNCHANGED, ChangeAction.UNMANAGED)
+            for change in self.changes
+        )
+
+    @property
+    def summary(self) -> str:
+        counts = self.counts()
+        line = (
+            f"{counts[ChangeAction.CREATE]} to create, {counts[ChangeAction.UPDATE]} to update, "
+            f"{counts[ChangeAction.REPLACE]} to replace, {counts[ChangeAction.DELETE]} to delete, "
+            f"{counts['blocked']} blocked"
+        )
+        if counts[ChangeAction.MISSING]:
+            line += f", {counts[ChangeAction.MISSING]} planned node(s) missing"
+        if counts[ChangeAction.UNMANAGED]:
+            line += f", {counts[ChangeAction.UNMANAGED]} unmanaged"
+        return line
+
+    def render(self) -> str:
+        """Each change with its fields before and after, then the summary line."""
+        lines = []
+        for change in self.changes:
+            if change.action == ChangeAction.UNCHANGED:
+                continue
+            sign = BLOCKED_SIGN if change.blocked else SIGNS[change.action]
+            head = f"{sign:>{SIGN_WIDTH}} {change.kind} {change.name}"
+            lines.append(f"{head}: {change.reason}" if change.reason else head)
+            for field in change.fields:
+                before = "(none)" if field.before is None else json.dumps(field.before)
+                after = "(none)" if field.after is None else json.dumps(field.after)
+                lines.append(f"{'':>{SIGN_WIDTH}}     {field.path}: {before} -> {after}")
+        lines.append(f"Plan for {self.cluster}: {self.summary}.")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What a plan run records: the summary, the counts, and every change but the
+        unchanged objects (counted only)."""
+        return {
+            "summary": self.summary,
+            "in_sync": self.in_sync,
+            "counts": dict(self.counts()),
+            "changes": [
+                change.as_dict()
+                for change in self.changes
+                if change.action != ChangeAction.UNCHANGED
+            ],
+            "text": self.render(),
+        }

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from kubernetes import client
 
-from planner.kube.constants import FIELD_MANAGER, GROUP, MERGE_PATCH, SUBNET, VERSION, Timeout
+from planner.constants import FIELD_MANAGER
+from planner.kube.constants import GROUP, MERGE_PATCH, SUBNET, VERSION, Timeout
 from planner.kube.credentials import ClusterCredentials, build_api_client
 from planner.kube.errors import (
     AuthenticationFailed,

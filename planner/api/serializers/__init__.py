@@ -29,6 +29,7 @@ from planner.api.serializers.sites import (
 )
 from planner.api.serializers.sync import (
     ClusterConflictsSerializer,
+    ClusterDriftSerializer,
     LookupQuerySerializer,
     LookupSerializer,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "BriefRelatedField",
     "BriefSerializer",
     "ClusterConflictsSerializer",
+    "ClusterDriftSerializer",
     "ClusterSerializer",
     "FreeIntervalSerializer",
     "FreeQuerySerializer",

@@ -10,7 +10,7 @@ from ipam.addresses import Address
 from planner.addressing import parse_address
 from planner.api.serializers.base import PlannerModelSerializer, detail_view_name
 from planner.api.serializers.observed import ObservedIPInstanceSerializer
-from planner.choices import ConflictKindChoices
+from planner.choices import ConflictKindChoices, SyncStatusChoices
 from planner.constants import K8S_NAME_MAX_LENGTH, K8S_NAME_PATTERN
 from planner.models import AddressPool, Node, NodeSegment, ObservedNode, Reservation, Subnet
 
@@ -36,6 +36,20 @@ class ClusterConflictsSerializer(serializers.Serializer):
         help_text="A kind of conflict had more IPInstances than are listed."
     )
     conflicts = ConflictSerializer(many=True)
+
+
+class ClusterDriftSerializer(serializers.Serializer):
+    """The plan against the cluster's last pull; the plan's fields are absent before the
+    first pull (status Unknown)."""
+
+    cluster = serializers.CharField()
+    status = serializers.ChoiceField(choices=SyncStatusChoices.choices)
+    pulled_at = serializers.DateTimeField(allow_null=True)
+    summary = serializers.CharField(required=False, help_text="Like terraform plan's last line.")
+    in_sync = serializers.BooleanField(required=False)
+    counts = serializers.DictField(child=serializers.IntegerField(), required=False)
+    changes = serializers.ListField(child=serializers.DictField(), required=False)
+    text = serializers.CharField(required=False, help_text="Each change, as terraform shows it.")
 
 
 class LookupQuerySerializer(serializers.Serializer):
