@@ -33,6 +33,9 @@ def test_every_planner_model_is_registered():
         "Network",
         "Subnet",
         "ObservedIPInstance",
+        "ObservedNetwork",
+        "ObservedNode",
+        "ObservedSubnet",
         "ObservedSubnetStatus",
         "SyncRun",
     }
