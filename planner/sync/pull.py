@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from ipam.addresses import Address
 from planner.addressing import address_key, parse_address
 from planner.choices import SyncOutcomeChoices
 from planner.kube.gateway import KubeGateway
@@ -78,7 +79,7 @@ class MalformedObject(ValueError):
     """A live object Hybridplan cannot read; the message says why."""
 
 
-def canonical_address(text: Any, where: str) -> Any:
+def canonical_address(text: Any, where: str) -> Address:
     """An address of a live object, parsed as Go reads it; MalformedObject naming `where`."""
     try:
         return parse_address(text if isinstance(text, str) else "")
