@@ -189,6 +189,30 @@ class ObservedSubnetStatusAdmin(ReadOnlyAdmin):
     list_select_related = ["cluster"]
 
 
+@admin.register(models.ObservedNetwork)
+class ObservedNetworkAdmin(ReadOnlyAdmin):
+    list_display = ["name", "cluster", "observed_at"]
+    list_filter = ["cluster"]
+    search_fields = ["name"]
+    list_select_related = ["cluster"]
+
+
+@admin.register(models.ObservedSubnet)
+class ObservedSubnetAdmin(ReadOnlyAdmin):
+    list_display = ["name", "cluster", "network_name", "observed_at"]
+    list_filter = ["cluster"]
+    search_fields = ["name", "network_name"]
+    list_select_related = ["cluster"]
+
+
+@admin.register(models.ObservedNode)
+class ObservedNodeAdmin(ReadOnlyAdmin):
+    list_display = ["name", "cluster", "internal_ips", "observed_at"]
+    list_filter = ["cluster"]
+    search_fields = ["name"]
+    list_select_related = ["cluster"]
+
+
 @admin.register(models.SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ["cluster", "action", "state", "started_at", "finished_at", "error"]

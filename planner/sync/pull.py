@@ -8,7 +8,8 @@ be read is skipped and reported on the run; the others are still stored.
 """
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from ipam.addresses import Address
 from planner.addressing import address_key, parse_address
 from planner.choices import SyncOutcomeChoices
 from planner.kube.gateway import KubeGateway
@@ -36,7 +38,7 @@ from planner.services.clusters import cluster_credentials
 PULL_PAGE_SIZE = 2000
 # Progress (done, total, heartbeat) is written at most this often: bounded writes however
 # many pages, and still fresh enough for a reaper to tell a live run from a dead one.
-PROGRESS_INTERVAL_S = 2.0
+PROGRESS_INTERVAL_S = 5.0
 NODE_INTERNAL_IP = "InternalIP"
 # What each observed model holds, as skipped objects are reported.
 KIND_OF = {
@@ -77,12 +79,23 @@ class MalformedObject(ValueError):
     """A live object Hybridplan cannot read; the message says why."""
 
 
-def canonical_address(text: Any, where: str) -> Any:
+def canonical_address(text: Any, where: str) -> Address:
     """An address of a live object, parsed as Go reads it; MalformedObject naming `where`."""
     try:
         return parse_address(text if isinstance(text, str) else "")
     except ValidationError as error:
         raise MalformedObject(f"{where}: {error.messages[0]}") from None
+
+
+def read_ahead(pages: Iterator[dict]) -> Iterator[dict]:
+    """`pages`, each next one fetched by a thread while the caller stores the one before:
+    the cluster encodes a page while the database writes the last, and at most one page
+    waits in memory."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = reader.submit(next, pages, None)
+        while (page := pending.result()) is not None:
+            pending = reader.submit(next, pages, None)
+            yield page
 
 
 def pull_cluster(run: SyncRun, page_size: int = PULL_PAGE_SIZE) -> dict[str, Any]:
@@ -132,7 +145,7 @@ class ClusterPull:
 
     def pull_ipinstances(self) -> None:
         done = 0
-        for page in self.gateway.ipinstance_lists(self.page_size):
+        for page in read_ahead(self.gateway.ipinstance_lists(self.page_size)):
             items = page["items"]
             remaining = page["metadata"].get("remainingItemCount")
             rows = self.build_rows(KIND_OF[ObservedIPInstance], items, self.ipinstance)
