@@ -9,7 +9,7 @@ KUBE_APISERVER_BIN ?= $(HYBRIDPLAN_K8S_CACHE)/kube-apiserver-v1.20.2
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hybridplan
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Tests that also run on the embedded SQLite (a file; see tests/conftest.py).
-SQLITE_TESTS ?= tests/test_parallel_carving.py tests/test_changelog.py
+SQLITE_TESTS ?= tests/test_parallel_carving.py tests/test_changelog.py tests/api/test_sync_api.py
 
 .PHONY: run test lint venv kube-apiserver bench
 

@@ -8,6 +8,9 @@ from planner.constants import K8S_NAME_MAX_LENGTH
 from planner.models.clusters import Cluster
 
 KIND_MAX_LENGTH = 40
+ACTIVE_STATES = [SyncStateChoices.QUEUED, SyncStateChoices.RUNNING]
+# Actions of which a cluster has at most one queued or running.
+EXCLUSIVE_ACTIONS = [SyncActionChoices.APPLY, SyncActionChoices.PULL]
 
 
 class SyncRun(models.Model):
@@ -40,16 +43,15 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["cluster", "-created"])]
+        # One apply per cluster at a time, whichever worker or web process asks; one pull
+        # too (a pull removes what it did not see since it started: two would race).
         constraints = [
-            # One apply per cluster at a time, whichever worker or web process asks.
             models.UniqueConstraint(
                 fields=["cluster"],
-                condition=models.Q(
-                    action=SyncActionChoices.APPLY,
-                    state__in=[SyncStateChoices.QUEUED, SyncStateChoices.RUNNING],
-                ),
-                name="one_active_apply_per_cluster",
+                condition=models.Q(action=action, state__in=ACTIVE_STATES),
+                name=f"one_active_{action}_per_cluster",
             )
+            for action in EXCLUSIVE_ACTIONS
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 addresses a pod holds. Each part is an index lookup of the address's key: no range is ever
 listed address by address."""
 
+import json
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -73,8 +74,12 @@ def lookup_address(address: Address) -> Lookup:
         found.node = Node.objects.filter(segment=found.segment, ip_key=key).first()
         if found.segment.gateway == address.text:
             found.gateway_of.append(f"segment {found.segment.name}")
+    # The address as one quoted element of the JSON list: a match on the list's text, which
+    # SQLite can do too (it has no JSON containment), and never a prefix of a longer address.
     found.observed_nodes = list(
-        ObservedNode.objects.filter(internal_ips__contains=[address.text]).select_related("cluster")
+        ObservedNode.objects.filter(
+            internal_ips__icontains=json.dumps(address.text)
+        ).select_related("cluster")
     )
     # A slice's gateway is its segment's, said above; other Subnets' are their own.
     found.gateway_of += [

@@ -13,9 +13,9 @@ from django.utils import timezone
 from planner.choices import SyncStateChoices
 from planner.kube.errors import KubeError
 from planner.models import Cluster, SyncRun
+from planner.models.sync import ACTIVE_STATES
 from planner.services.errors import PlanConflictError
 
-ACTIVE_STATES = (SyncStateChoices.QUEUED, SyncStateChoices.RUNNING)
 REAPED_ERROR = (
     "the worker running this stopped sending heartbeats for {seconds} s (it died or was "
     "killed); the run was given up. Start it again."
@@ -23,12 +23,13 @@ REAPED_ERROR = (
 
 
 class RunInProgressError(PlanConflictError):
-    """The cluster has an apply queued or running already (HTTP 409); `run` is its id."""
+    """The cluster has a run of this action (an apply, a pull) queued or running already
+    (HTTP 409); `run` is its id."""
 
     def __init__(self, active: SyncRun) -> None:
         super().__init__(
-            f"an {active.action} of cluster {active.cluster.name} is {active.state} already "
-            f"(run {active.pk}); wait for it to finish"
+            f"run {active.pk} ({active.action} of cluster {active.cluster.name}) is "
+            f"{active.state} already; wait for it to finish"
         )
         self.run = active.pk
 

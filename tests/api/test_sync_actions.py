@@ -52,12 +52,20 @@ class SyncActionAPITest(APITestCase):
         response = self.client.post(self.url("apply"))
         self.assertEqual(response.status_code, status.HTTP_409_CONFLICT)
         self.assertEqual(response.json()["run"], str(first))
-        self.assertIn(f"(run {first})", response.data["detail"])
+        self.assertIn(f"run {first} (apply of cluster", response.data["detail"])
         # Another cluster, or another action, is not held up.
         other = make_cluster("prod-b")
         self.assertEqual(self.client.post(self.url("apply", other)).status_code, 202)
         self.assertEqual(self.client.post(self.url("plan")).status_code, 202)
         SyncRun.objects.filter(pk=first).update(state=SyncStateChoices.FAILED)
+        self.assertEqual(self.client.post(self.url("apply")).status_code, 202)
+
+    def test_a_second_pull_while_one_is_active_answers_409_and_holds_up_no_apply(self) -> None:
+        self.grant("view_cluster", "operate_cluster")
+        first = self.client.post(self.url("pull")).data["id"]
+        response = self.client.post(self.url("pull"))
+        self.assertEqual(response.status_code, status.HTTP_409_CONFLICT)
+        self.assertEqual(response.json()["run"], str(first))
         self.assertEqual(self.client.post(self.url("apply")).status_code, 202)
 
     def test_starting_a_run_needs_the_operate_permission(self) -> None:
