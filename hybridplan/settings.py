@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_tables2",
+    "django_htmx",
     "planner",
     "frontend",
 ]
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "hybridplan.urls"
@@ -124,7 +127,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-LOGIN_URL = "admin:login"
+# The browser UI's sign-in (frontend/); the admin keeps its own.
+LOGIN_URL = "planner:login"
+LOGIN_REDIRECT_URL = "planner:dashboard"
+LOGOUT_REDIRECT_URL = "planner:login"
+# How the browser UI renders its tables (django-tables2).
+DJANGO_TABLES2_TEMPLATE = "frontend/table.html"
 
 # Celery. REDIS_URL is the usual knob; CELERY_BROKER_URL wins when both are set.
 # Neither set: kombu's filesystem transport under var/, so no broker server is needed.
