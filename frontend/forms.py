@@ -140,6 +140,11 @@ class SubnetForm(ServiceModelForm):
     create_service = staticmethod(save_new_subnet)
     update_service = staticmethod(update_subnet)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A network's label names its cluster: joined, not read per choice.
+        self.fields["network"].queryset = Network.objects.select_related("cluster")
+
     class Meta:
         model = Subnet
         fields = [

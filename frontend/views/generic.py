@@ -60,6 +60,14 @@ class ObjectListView(ObjectPermissionMixin, SingleTableMixin, FilterView):
     paginate_by = ROWS_PER_PAGE
     # An invalid filter shows its errors on the form and lists nothing, as the API refuses it.
     strict = True
+    # Choices of the filter form whose labels read a relation: joined, not read per option.
+    filter_choices: ClassVar[dict[str, models.QuerySet]] = {}
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        for name, queryset in self.filter_choices.items():
+            filterset.form.fields[name].queryset = queryset
+        return filterset
 
 
 class ObjectDetailView(ObjectPermissionMixin, DetailView):

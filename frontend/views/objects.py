@@ -308,6 +308,7 @@ class SubnetListView(ObjectListView):
     queryset = Subnet.objects.select_related(*SUBNET_RELATIONS)
     table_class = tables.SubnetTable
     filterset_class = filtersets.SubnetFilterSet
+    filter_choices = {"network": Network.objects.select_related("cluster")}
 
 
 class SubnetView(ObjectDetailView):
