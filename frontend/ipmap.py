@@ -20,9 +20,9 @@ CELL_GRID_MAX = 256
 GRID_COLUMNS = 16
 MAP_ROWS = 64
 WIDTH = 1024
-ROW_HEIGHT = 16
+ROW_HEIGHT = 20
 ROW_GAP = 2
-LABEL_WIDTH = 220
+LABEL_WIDTH = 260
 MIN_WIDTH = 2
 # One colour per cluster, picked by its id: stable across pages and runs.
 CLUSTER_PALETTE = (

@@ -52,6 +52,7 @@ class PlannerTable(tables.Table):
     class Meta:
         attrs = {"class": "table"}
         order_by_field = "sort"
+        empty_text = "None"
 
 
 class SpaceTable(PlannerTable):
