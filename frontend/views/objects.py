@@ -28,6 +28,7 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
+from planner.services.drift import missing_exclusions
 from planner.services.manifests import node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.subnets import delete_subnet
@@ -329,6 +330,7 @@ class SubnetView(ObjectDetailView):
             **kwargs,
             manifest=to_yaml([subnet_manifest(subnet)], labels),
             observed=subnet_observed(subnet),
+            missing_exclude_ips=missing_exclusions(subnet),
             instance_filter=instances,
             instances=related_table(
                 self.request,

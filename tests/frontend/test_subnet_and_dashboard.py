@@ -9,6 +9,7 @@ from planner.addressing import address_key, parse_address
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.models import ObservedIPInstance, ObservedSubnetStatus, SyncRun
 from planner.services.manifests import subnet_manifest
+from tests.planner.factories import make_node
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,15 @@ def test_the_subnet_page_shows_its_cr_capacity_and_ipinstances(reader_client, pl
     searched = reader_client.get(object_url(subnet), {"ip": "192.168.56.7"})
     rows = [row.record.name for row in searched.context["instances"].page.object_list]
     assert rows == ["ip-4"]
+
+
+def test_the_subnet_page_shows_drift(reader_client, plan):
+    subnet = plan["slices"][0]
+    page = reader_client.get(object_url(subnet)).content.decode()
+    assert "Drift:" not in page
+    make_node(plan["segment"], "192.168.56.20", name="late-node")
+    page = reader_client.get(object_url(subnet)).content.decode()
+    assert "Drift: 192.168.56.20 now lie inside this slice" in page
 
 
 def test_the_dashboard_shows_clusters_runs_and_the_fullest_spaces(reader_client, plan):
