@@ -8,7 +8,7 @@ from django_tables2 import RequestConfig
 from frontend import forms, tables
 from frontend.constants import RELATED_ROWS_PER_PAGE
 from frontend.ipmap import pool_map, segment_map
-from frontend.links import object_url
+from frontend.links import object_urls
 from frontend.views.generic import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -102,7 +102,7 @@ class NodeSegmentView(ObjectDetailView):
         return super().get_context_data(
             **kwargs,
             usage=segment_usages([segment])[segment.pk],
-            ipmap=segment_map(segment, object_url),
+            ipmap=segment_map(segment, object_urls(Subnet)),
             slices=related_table(self.request, tables.SubnetTable, slices, "slices"),
             nodes=related_table(self.request, tables.NodeTable, nodes, "nodes"),
             reservations=related_table(
@@ -146,7 +146,7 @@ class AddressPoolView(ObjectDetailView):
         return super().get_context_data(
             **kwargs,
             usage=pool_usages([pool])[pool.pk],
-            ipmap=pool_map(pool, object_url),
+            ipmap=pool_map(pool, object_urls(Subnet)),
             blocks=related_table(self.request, tables.SubnetTable, blocks, "blocks"),
             reservations=related_table(
                 self.request,

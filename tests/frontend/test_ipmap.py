@@ -4,11 +4,17 @@ of equal spans, so a /16 and an IPv6 /64 stay a few hundred rectangles."""
 import pytest
 
 from frontend.ipmap import CELL_GRID_MAX, MAP_ROWS, MIN_WIDTH, cluster_colour, pool_map, segment_map
-from frontend.links import object_url
+from frontend.links import object_url, object_urls
 from planner.addressing import address_key, parse_address
-from planner.models import ObservedIPInstance
+from planner.models import ObservedIPInstance, Subnet
 from planner.services.carving import carve_segment
-from tests.planner.factories import make_cluster, make_network, make_node, make_segment
+from tests.planner.factories import (
+    make_cluster,
+    make_network,
+    make_node,
+    make_pool,
+    make_segment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +42,7 @@ def observe(cluster, subnet, ips: list[str]) -> None:
 
 
 def test_a_24_is_a_grid_of_one_cell_per_address(plan):
-    drawing = segment_map(plan["segment"], object_url)
+    drawing = segment_map(plan["segment"], object_urls(Subnet))
     assert len(drawing.labels) == CELL_GRID_MAX // 16
     assert "one cell per address" in drawing.scale
     # Every address is one cell, whatever holds it.
@@ -68,7 +74,7 @@ def test_a_16_is_rows_of_equal_spans_and_a_node_ip_stays_visible():
     make_node(segment, "10.20.200.7", name="lonely")
     for index in range(20):
         carve_segment(segment, network=network, name=f"s{index}", size=1000)
-    drawing = segment_map(segment, object_url)
+    drawing = segment_map(segment, object_urls(Subnet))
     assert len(drawing.labels) == MAP_ROWS
     assert "each row 1,024 addresses" in drawing.scale
     assert len(drawing.rects) < MAX_RECTS
@@ -84,7 +90,7 @@ def test_an_ipv6_64_is_drawn_in_a_bounded_number_of_rectangles():
         segment, network=network, name="pods", start="fd00:10::1:0:100", end="fd00:10::1:0:1ff"
     )
     observe(cluster, subnet, ["fd00:10::1:0:100", "fd00:10::1:0:101", "fd00:10::1:0:102"])
-    drawing = segment_map(segment, object_url)
+    drawing = segment_map(segment, object_urls(Subnet))
     assert len(drawing.labels) == MAP_ROWS
     assert f"each row {2**64 // MAP_ROWS:,} addresses" in drawing.scale
     assert len(drawing.rects) < MAX_RECTS
@@ -95,8 +101,36 @@ def test_an_ipv6_64_is_drawn_in_a_bounded_number_of_rectangles():
 
 
 def test_a_pool_shows_its_blocks(plan):
-    drawing = pool_map(plan["pool"], object_url)
+    drawing = pool_map(plan["pool"], object_urls(Subnet))
     block = plan["block"]
     rects = [rect for rect in drawing.rects if rect.href == object_url(block)]
     assert rects and all(rect.fill == cluster_colour(block.cluster_id) for rect in rects)
     assert len(drawing.rects) < MAX_RECTS
+
+
+def test_blocks_that_share_a_pixel_are_one_rectangle_naming_how_many():
+    pool = make_pool("10.0.0.0/8", name="wide-pool")
+    cluster = make_cluster("blocks")
+    network = make_network(cluster, "init", type="Overlay", net_id=4)
+    blocks = []
+    for index in range(2000):
+        block = Subnet(
+            network=network,
+            pool=pool,
+            name=f"b{index}",
+            cidr=f"10.{index // 1024}.{index // 4 % 256}.{index % 4 * 64}/26",
+        )
+        block.cluster_id = cluster.pk
+        block.normalize_addresses()
+        blocks.append(block)
+    Subnet.objects.bulk_create(blocks)
+    drawing = pool_map(pool, object_urls(Subnet))
+    # 2,000 blocks of 64 addresses in the first 128,000 addresses: a row is 262,144.
+    assert len(drawing.rects) == 1
+    assert drawing.rects[0].title == "2,000 subnet intervals in 10.0.0.0-10.1.243.255 (128,000)"
+    assert drawing.rects[0].fill == cluster_colour(cluster.pk) and drawing.rects[0].href == ""
+
+
+def test_the_map_links_each_subnet_to_its_page(plan):
+    for subnet in (*plan["slices"], plan["block"]):
+        assert object_urls(Subnet)(subnet.pk) == object_url(subnet)
