@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db.models import Prefetch
 from django_tables2 import RequestConfig
 
 from frontend import forms, tables
@@ -367,5 +366,5 @@ class SyncRunListView(ObjectListView):
 class SyncRunView(ObjectDetailView):
     model = SyncRun
     read_only = True
-    queryset = SyncRun.objects.select_related("cluster").prefetch_related(Prefetch("results"))
+    queryset = SyncRun.objects.select_related("cluster").prefetch_related("results")
     template_name = "frontend/syncrun.html"

@@ -170,3 +170,10 @@ def test_cluster_credentials_are_written_never_shown(planner_client, plan):
     planner_client.post(object_url(cluster, "edit"), {**data, "remove_credentials": "on"})
     cluster.refresh_from_db()
     assert cluster.credentials == ""
+
+
+def test_a_site_in_use_is_not_deleted(planner_client, plan):
+    site = plan["segment"].site
+    response = planner_client.post(object_url(site, "delete"), follow=True)
+    assert "protected" in response.content.decode()
+    assert Site.objects.filter(pk=site.pk).exists()
