@@ -109,8 +109,8 @@ class ObjectEditView(ObjectPermissionMixin, UpdateView):
 
 
 class ObjectDeleteView(ObjectPermissionMixin, DetailView):
-    """A confirmation page, then the delete through the model's service (`delete_service`)
-    when deleting takes more than a row delete; a refusal is shown on the object's page."""
+    """A confirmation page, then the delete (`delete_instance`: the model's service where
+    deleting takes more than a row delete); a refusal is shown on the object's page."""
 
     action = "delete"
     template_name = "frontend/object_delete.html"
@@ -124,8 +124,11 @@ class ObjectDeleteView(ObjectPermissionMixin, DetailView):
         try:
             with transaction.atomic():
                 self.delete_instance(instance)
-        except (PlanError, models.ProtectedError) as error:
-            messages.error(request, getattr(error, "message", None) or str(error.args[0]))
+        except PlanError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(object_url(instance))
+        except models.ProtectedError as error:
+            messages.error(request, error.args[0])
             return HttpResponseRedirect(object_url(instance))
         messages.success(request, f"{self.model._meta.verbose_name} {instance} deleted")
         return HttpResponseRedirect(list_url(self.model))

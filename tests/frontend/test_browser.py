@@ -70,9 +70,12 @@ def carve(page: Page, cluster: str, name: str, size: int) -> None:
     field(page, "Network").select_option(label=f"{cluster}/underlay")
     field(page, "Name").fill(name)
     field(page, "Size").fill(str(size))
+    # A mark on the window: a page load would drop it; htmx redraws the wizard in place.
+    page.evaluate("window.stillHere = true")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator(".badge.allowed")).to_be_visible()
     expect(page.locator("#preview-yaml")).to_contain_text(f"name: {name}")
+    assert page.evaluate("window.stillHere === true")
     page.screenshot(path=SCREENSHOTS / "carve-wizard.png", full_page=True)
     assert not Subnet.objects.filter(name=name).exists()
     page.get_by_role("button", name="Create").click()
