@@ -12,6 +12,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse_lazy
 from django.views.generic import FormView
 
 from frontend.forms import add_service_error
@@ -38,7 +39,19 @@ class CarveForm(forms.Form):
     pool = forms.ModelChoiceField(
         AddressPool.objects.all(), required=False, help_text="…or a pool, for an aligned block."
     )
-    cluster = forms.ModelChoiceField(Cluster.objects.defer("credentials"))
+    cluster = forms.ModelChoiceField(
+        Cluster.objects.defer("credentials"),
+        # With htmx, choosing a cluster redraws the network choices with its networks only.
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("planner:carve"),
+                "hx-include": "[name=segment], [name=pool], [name=cluster]",
+                "hx-target": "#id_network",
+                "hx-select": "#id_network",
+                "hx-swap": "outerHTML",
+            }
+        ),
+    )
     network = forms.ModelChoiceField(Network.objects.select_related("cluster"))
     name = forms.CharField(max_length=K8S_NAME_MAX_LENGTH, help_text="The Subnet's name.")
     size = forms.IntegerField(
@@ -50,6 +63,15 @@ class CarveForm(forms.Form):
         required=False, label="Prefix length", help_text="The size of a pool's block."
     )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A cluster chosen on the page that shows the form (a link, or the cluster field's
+        # htmx request) narrows the networks offered; a posted one is checked in clean().
+        cluster = self.initial.get("cluster")
+        if str(cluster).isdigit():
+            networks = self.fields["network"].queryset.filter(cluster_id=cluster)
+            self.fields["network"].queryset = networks
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -67,6 +67,8 @@ def carve(page: Page, cluster: str, name: str, size: int) -> None:
     """From the segment's page, through the wizard: preview, then create."""
     page.get_by_role("link", name="Carve a slice").click()
     field(page, "Cluster").select_option(label=cluster)
+    # The network choices are redrawn for the cluster: its one network, and the blank.
+    expect(field(page, "Network").locator("option")).to_have_count(2)
     field(page, "Network").select_option(label=f"{cluster}/underlay")
     field(page, "Name").fill(name)
     field(page, "Size").fill(str(size))

@@ -112,3 +112,13 @@ def test_the_wizard_starts_from_a_segment_page(planner_client, plan):
     assert link in page
     form = planner_client.get(link).context["form"]
     assert str(form["segment"].value()) == str(plan["segment"].pk)
+
+
+def test_a_chosen_cluster_narrows_the_networks_offered(planner_client, plan):
+    prod_a = plan["clusters"][0]
+    form = planner_client.get(CARVE_URL, {"cluster": prod_a.pk}).context["form"]
+    offered = set(form.fields["network"].queryset)
+    assert offered == {network for network in plan["networks"] if network.cluster == prod_a}
+    everything = planner_client.get(CARVE_URL).context["form"].fields["network"].queryset
+    assert set(everything) == set(plan["networks"])
+    assert planner_client.get(CARVE_URL, {"cluster": "x"}).status_code == 200
