@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Tests that also run on the embedded SQLite (a file; see tests/conftest.py).
 SQLITE_TESTS ?= tests/test_parallel_carving.py tests/test_changelog.py tests/api/test_sync_api.py
 
-.PHONY: run test lint venv kube-apiserver bench
+.PHONY: run test lint venv kube-apiserver browser bench
 
 venv: $(STAMP)
 
@@ -27,10 +27,14 @@ run: venv
 kube-apiserver:
 	HYBRIDPLAN_K8S_CACHE=$(HYBRIDPLAN_K8S_CACHE) scripts/build-kube-apiserver.sh
 
+# Debian's chromium, which the UI's browser tests drive (tests/frontend/test_browser.py).
+browser:
+	scripts/install-browser.sh
+
 # The checks run first, and a failing one stops the run before the suite.
 # The embedded default's SQLite is tested where it differs (parallel writers), then the whole
 # suite runs on PostgreSQL and Redis.
-test: venv lint kube-apiserver
+test: venv lint kube-apiserver browser
 	DATABASE_URL=sqlite://:memory: $(PY) -m pytest $(SQLITE_TESTS)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	KUBE_APISERVER_BIN=$(KUBE_APISERVER_BIN) $(PY) -m pytest

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "auditlog",
+    "django_tables2",
+    "django_htmx",
     "planner",
     "frontend",
 ]
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "planner.api.middleware.ChangeRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "hybridplan.urls"
@@ -135,7 +138,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-LOGIN_URL = "admin:login"
+# The browser UI's sign-in (frontend/); the admin keeps its own.
+LOGIN_URL = "planner:login"
+LOGIN_REDIRECT_URL = "planner:dashboard"
+LOGOUT_REDIRECT_URL = "planner:login"
+# How the browser UI renders its tables (django-tables2).
+DJANGO_TABLES2_TEMPLATE = "frontend/table.html"
 # Model permissions from Django, per-object ones (an operator limited to some clusters,
 # planner/roles.py) from django-guardian, which needs no anonymous user here.
 AUTHENTICATION_BACKENDS = [

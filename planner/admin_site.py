@@ -18,6 +18,21 @@ def _refused(status: int, message: str) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
+def sign_in_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The answer to a sign-in attempt over the limit (429), or when attempts cannot be
+    counted (503); None when the attempt may go on. Every sign-in form calls it on POST."""
+    throttle = TokenRateThrottle()
+    try:
+        allowed = throttle.allow_request(request, SIGN_IN_VIEW)
+    except AttemptCounterUnavailable as error:
+        return _refused(error.status_code, str(error.detail))
+    if allowed:
+        return None
+    response = _refused(HTTP_TOO_MANY_REQUESTS, "Too many sign-in attempts from this address.")
+    response["Retry-After"] = str(int(throttle.wait()))
+    return response
+
+
 class PlannerAdminSite(admin.AdminSite):
     """Django's admin site, named for the app, with sign-in attempts counted."""
 
@@ -26,15 +41,7 @@ class PlannerAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if request.method == "POST":
-            throttle = TokenRateThrottle()
-            try:
-                allowed = throttle.allow_request(request, SIGN_IN_VIEW)
-            except AttemptCounterUnavailable as error:
-                return _refused(error.status_code, str(error.detail))
-            if not allowed:
-                response = _refused(
-                    HTTP_TOO_MANY_REQUESTS, "Too many sign-in attempts from this address."
-                )
-                response["Retry-After"] = str(int(throttle.wait()))
-                return response
+            refusal = sign_in_refusal(request)
+            if refusal is not None:
+                return refusal
         return super().login(request, extra_context)

@@ -70,7 +70,7 @@ for _ in $(seq "$READY_TRIES"); do
     "$HEALTHZ_URL" 2>/dev/null && break
   sleep 1
 done
-echo "Hybridplan is at http://$HOST:$PORT/admin/ (health: $HEALTHZ_URL)"
+echo "Hybridplan is at http://$HOST:$PORT/ (admin: /admin/, health: $HEALTHZ_URL)"
 $PY manage.py ensure_admin
 echo "Ctrl-C stops the web server, worker and beat."
 

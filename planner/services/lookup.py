@@ -1,6 +1,7 @@
-"""Who holds an address, across every cluster, and what the plan says of it; or which
-addresses a pod holds. Each part is an index lookup of the address's key: no range is ever
-listed address by address."""
+"""Who holds an address, across every cluster, and what the plan says of it; which
+addresses a pod holds; what is named like a text. The answers of /api/lookup/ and of the
+browser UI's search. Each address part is an index lookup of the address's key: no range is
+ever listed address by address."""
 
 import json
 from dataclasses import dataclass, field
@@ -13,11 +14,14 @@ from ipam.addresses import Address
 from planner.addressing import address_key
 from planner.models import (
     AddressPool,
+    Cluster,
+    Network,
     Node,
     NodeSegment,
     ObservedIPInstance,
     ObservedNode,
     Reservation,
+    Site,
     Subnet,
 )
 from planner.querysets import cidrs_reaching
@@ -99,4 +103,26 @@ def lookup_address(address: Address) -> Lookup:
         found.reservations = list(
             Reservation.objects.filter(reduce(or_, spaces), start_key__lte=key, end_key__gte=key)
         )
+    return found
+
+
+# What a name search looks through, in the order it shows them.
+NAMED_MODELS = (Site, NodeSegment, AddressPool, Node, Cluster, Network, Subnet)
+NAMED_RELATIONS = {
+    Node: ("segment", "cluster"),
+    Network: ("cluster",),
+    Subnet: ("cluster",),
+    NodeSegment: ("site",),
+}
+
+
+def lookup_name(text: str, limit: int) -> dict[type, list]:
+    """Per model, the first `limit` objects whose name contains `text`, by name."""
+    found = {}
+    for model in NAMED_MODELS:
+        rows = model.objects.filter(name__icontains=text).order_by("name")
+        if model is Cluster:
+            rows = rows.defer("credentials")
+        rows = rows.select_related(*NAMED_RELATIONS.get(model, ()))
+        found[model] = list(rows[:limit])
     return found

@@ -53,4 +53,4 @@ def test_what_the_docs_load_is_served(browser, settings):
 def test_anonymous_browser_is_sent_to_sign_in():
     response = Client().get(DOCS_URL)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login"))
+    assert response["Location"].startswith(reverse("planner:login"))

@@ -1,0 +1,152 @@
+"""The UI in a real browser: Debian's chromium driven by Playwright for Python, against the
+live test server. Screenshots of the main pages go to var/screenshots/ (see the README)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from playwright.sync_api import Page, expect, sync_playwright
+
+from planner.models import NodeSegment, Site, Subnet
+from tests.frontend.conftest import PASSWORD, make_user
+from tests.planner.factories import make_cluster, make_network
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+@pytest.fixture
+def browser_page(transactional_db, live_server, monkeypatch):
+    """A fresh page of headless chromium. The database comes first, so that the live server
+    (and its connection) goes before the test database does. Playwright's sync API runs an
+    event loop in this thread, so Django must be told that the test's own database calls
+    are safe."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser.sh", pytrace=False)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport=VIEWPORT, base_url=live_server.url)
+        yield page
+        browser.close()
+        # Queries run while Playwright's loop is current use connections of their own.
+        connections.close_all()
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/")
+    field(page, "Username").fill(username)
+    field(page, "Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def field(page: Page, label: str):
+    """The input labelled `label` (Django writes labels with a colon)."""
+    return page.get_by_label(f"{label}:", exact=True)
+
+
+def field_error(page: Page, name: str):
+    """The error list Django renders beside the field `name`."""
+    return page.locator(f".field:has(#id_{name}) .errorlist")
+
+
+def carve(page: Page, cluster: str, name: str, size: int) -> None:
+    """From the segment's page, through the wizard: preview, then create."""
+    page.get_by_role("link", name="Carve a slice").click()
+    field(page, "Cluster").select_option(label=cluster)
+    # The network choices are redrawn for the cluster: its one network, and the blank.
+    expect(field(page, "Network").locator("option")).to_have_count(2)
+    field(page, "Network").select_option(label=f"{cluster}/underlay")
+    field(page, "Name").fill(name)
+    field(page, "Size").fill(str(size))
+    # A mark on the window: a page load would drop it; htmx redraws the wizard in place.
+    page.evaluate("window.stillHere = true")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".badge.allowed")).to_be_visible()
+    expect(page.locator("#preview-yaml")).to_contain_text(f"name: {name}")
+    assert page.evaluate("window.stillHere === true")
+    page.screenshot(path=SCREENSHOTS / "carve-wizard.png", full_page=True)
+    assert not Subnet.objects.filter(name=name).exists()
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", name=f"Subnet {cluster}/{name}")).to_be_visible()
+
+
+def test_plan_a_segment_and_carve_for_two_clusters(browser_page):
+    page = browser_page
+    make_user("planner", ("view", "add", "change", "delete"))
+    make_user("reader", ("view",))
+    site = Site.objects.create(name="hz-dc1")
+    for name in ("prod-a", "prod-b"):
+        make_network(make_cluster(name), "underlay", net_id=10)
+
+    sign_in(page, "planner")
+    page.get_by_role("link", name="Segments").click()
+    page.get_by_role("link", name="Add node segment").click()
+    field(page, "Site").select_option(label=site.name)
+    field(page, "Name").fill("rack-a")
+    field(page, "Gateway").fill("10.10.0.1")
+    field(page, "VLAN ID").fill("10")
+    # A bad CIDR: the error shows on the field and nothing is stored.
+    field(page, "CIDR").fill("10.10.0.0/33")
+    page.get_by_role("button", name="Save").click()
+    expect(field_error(page, "cidr")).to_be_visible()
+    assert not NodeSegment.objects.exists()
+    field(page, "CIDR").fill("10.10.0.0/24")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Node segment rack-a (10.10.0.0/24)")).to_be_visible()
+
+    carve(page, "prod-a", "slice-a", 40)
+    page.get_by_role("link", name="segment rack-a (10.10.0.0/24)").click()
+    carve(page, "prod-b", "slice-b", 20)
+    page.screenshot(path=SCREENSHOTS / "subnet.png", full_page=True)
+
+    page.get_by_role("link", name="segment rack-a (10.10.0.0/24)").click()
+    titles = page.locator(".ipmap svg rect title").all_text_contents()
+    assert "prod-a/slice-a 10.10.0.2-10.10.0.41 (40)" in titles
+    assert "prod-b/slice-b 10.10.0.42-10.10.0.61 (20)" in titles
+    legend = page.locator(".legend")
+    expect(legend).to_contain_text("cluster prod-a")
+    expect(legend).to_contain_text("cluster prod-b")
+    page.screenshot(path=SCREENSHOTS / "segment-ip-map.png", full_page=True)
+    # Each slice on the map is a link to its Subnet.
+    page.locator(".ipmap svg a").filter(has=page.locator("title", has_text="slice-b")).first.click()
+    expect(page).to_have_url(re.compile(r"/subnets/\d+/$"))
+
+    page.get_by_role("link", name="Hybridplan").click()
+    expect(page.locator("body")).to_contain_text("rack-a")
+    page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+    sign_out(page)
+
+
+def test_a_reader_sees_no_edit_buttons_and_is_refused(browser_page):
+    page = browser_page
+    make_user("reader", ("view",))
+    site = Site.objects.create(name="hz-dc1")
+    segment = NodeSegment(site=site, name="rack-a", cidr="10.10.0.0/24", gateway="10.10.0.1")
+    segment.full_clean()
+    segment.save()
+
+    sign_in(page, "reader")
+    page.get_by_role("link", name="Segments").click()
+    expect(page.get_by_role("link", name="Add node segment")).to_have_count(0)
+    page.get_by_role("link", name="rack-a").click()
+    expect(page.get_by_role("img", name="IP map")).to_be_visible()
+    for button in ("Edit", "Delete", "Carve a slice"):
+        expect(page.get_by_role("link", name=button, exact=True)).to_have_count(0)
+    response = page.goto(f"/segments/{segment.pk}/edit/")
+    assert response.status == 403
+    response = page.goto("/carve/")
+    assert response.status == 403

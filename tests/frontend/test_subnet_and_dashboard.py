@@ -1,0 +1,84 @@
+"""The subnet page (fields, CR, capacity, IPInstances) and the dashboard."""
+
+import pytest
+import yaml
+from django.utils import timezone
+
+from frontend.links import object_url
+from planner.addressing import address_key, parse_address
+from planner.choices import SyncActionChoices, SyncStateChoices
+from planner.models import ObservedIPInstance, ObservedSubnetStatus, SyncRun
+from planner.services.manifests import subnet_manifest
+from tests.planner.factories import make_node
+
+pytestmark = pytest.mark.django_db
+
+
+def observe(subnet, count: int) -> None:
+    now = timezone.now()
+    for index in range(count):
+        address = parse_address(f"192.168.56.{3 + index}")
+        ObservedIPInstance.objects.create(
+            cluster=subnet.cluster,
+            namespace="default",
+            name=f"ip-{index}",
+            ip=address.text,
+            ip_key=address_key(address.family, address.value),
+            subnet_name=subnet.name,
+            network_name=subnet.network.name,
+            pod_name=f"pod-{index}",
+            observed_at=now,
+        )
+    ObservedSubnetStatus.objects.create(
+        cluster=subnet.cluster,
+        subnet_name=subnet.name,
+        total=50,
+        used=count,
+        available=50 - count,
+        observed_at=now,
+    )
+
+
+def test_the_subnet_page_shows_its_cr_capacity_and_ipinstances(reader_client, plan):
+    subnet = plan["slices"][0]
+    observe(subnet, 30)
+    response = reader_client.get(object_url(subnet))
+    page = response.content.decode()
+    assert yaml.safe_load(response.context["manifest"]) == subnet_manifest(subnet)
+    assert 'data-copy="subnet-yaml"' in page
+    assert "30 used, 20 available of 50" in page
+    assert 'aria-valuenow="30"' in page
+    table = response.context["instances"]
+    assert table.paginator.count == 30
+    assert len(table.page.object_list) == 25
+    searched = reader_client.get(object_url(subnet), {"ip": "192.168.56.7"})
+    rows = [row.record.name for row in searched.context["instances"].page.object_list]
+    assert rows == ["ip-4"]
+
+
+def test_the_subnet_page_shows_drift(reader_client, plan):
+    subnet = plan["slices"][0]
+    page = reader_client.get(object_url(subnet)).content.decode()
+    assert "Drift:" not in page
+    make_node(plan["segment"], "192.168.56.20", name="late-node")
+    page = reader_client.get(object_url(subnet)).content.decode()
+    assert "Drift: 192.168.56.20 now lie inside this slice" in page
+
+
+def test_the_dashboard_shows_clusters_runs_and_the_fullest_spaces(reader_client, plan):
+    prod_a, prod_b = plan["clusters"]
+    SyncRun.objects.create(
+        cluster=prod_a,
+        action=SyncActionChoices.TEST,
+        state=SyncStateChoices.FAILED,
+        error="connection refused",
+    )
+    response = reader_client.get("/")
+    clusters = {cluster.name: cluster for cluster in response.context["clusters"]}
+    assert clusters["prod-a"].last_run_state == SyncStateChoices.FAILED
+    assert clusters["prod-b"].last_run_id is None
+    segment, usage = response.context["segments"][0]
+    assert segment == plan["segment"] and usage.planned == 70
+    assert [pool for pool, _ in response.context["pools"]] == [plan["pool"]]
+    page = response.content.decode()
+    assert "never synced" in page and 'class="badge failed"' in page
