@@ -1,13 +1,13 @@
 """A pull of many IPInstances from a real local kube-apiserver into PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ANY \\
-    .venv/bin/python -m bench.sync_pull [--ipinstances 50000] [--seed-workers 8]
+    .venv/bin/python -m bench.sync_pull [--server postgres://postgres@127.0.0.1:5432]
+                                        [--ipinstances 50000] [--seed-workers 8]
 
 Starts a local cluster and writes the IPInstances into it through the API server, from
 parallel threads of a child process (as hybridnet-manager would, over a few namespaces).
 Then times one pull end to end as the worker runs it (`execute_run` of `pull_cluster`: list
 every page, upsert, remove the unseen, record the run), into a fresh database
-`hybridplan_pull_bench` on the server of DATABASE_URL (dropped first if a previous run left
+`hybridplan_pull_bench` on the server of --server (dropped first if a previous run left
 it, and at the end). Prints the seconds, the database statements per 1,000 IPInstances
 (transaction control apart, and with it), and the peak memory of the process during the
 pull: the high-water mark of its resident set, reset before the pull, and the Python heap
@@ -24,9 +24,8 @@ import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from bench.api_bench import bench_database
 
 BENCH_DATABASE = "hybridplan_pull_bench"
 NAMESPACES = ("bench-a", "bench-b", "bench-c", "bench-d", "bench-e")
@@ -42,34 +41,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ipinstances", type=int, default=50_000)
     parser.add_argument("--seed-workers", type=int, default=8)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     options = parser.parse_args()
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        sys.exit("set DATABASE_URL to a PostgreSQL server (its database is not touched)")
-    with bench_database(server_url) as url:
-        os.environ["DATABASE_URL"] = url
+    with bench_database(options.server, BENCH_DATABASE):
+        os.environ["DATABASE_URL"] = f"{options.server.rstrip('/')}/{BENCH_DATABASE}"
         run_bench(options)
-
-
-class bench_database:
-    """A fresh database on the server of `server_url`, dropped afterwards."""
-
-    def __init__(self, server_url: str) -> None:
-        parts = urlsplit(server_url)
-        self.admin_url = urlunsplit(parts._replace(path="/postgres"))
-        self.url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-    def _execute(self, statement: str) -> None:
-        with psycopg.connect(self.admin_url, autocommit=True) as connection:
-            connection.execute(statement)
-
-    def __enter__(self) -> str:
-        self._execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        self._execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        return self.url
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
 
 
 def run_bench(options: argparse.Namespace) -> None:
