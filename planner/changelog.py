@@ -78,6 +78,8 @@ class ChangeContext:
     source: str = ChangeSourceChoices.COMMAND
     request_id: str | None = None
     actor: Callable[[], AbstractBaseUser | None] = _nobody
+    # What the request authenticated with (DRF's request.auth): an APIToken, or None.
+    credential: Callable[[], object] = _nobody
 
 
 # The default (frozen, so shared safely): a change outside any request, command or task.
@@ -102,6 +104,7 @@ def recording_changes(
     *,
     user: AbstractBaseUser | None = None,
     actor: Callable[[], AbstractBaseUser | None] | None = None,
+    credential: Callable[[], object] | None = None,
     request_id: str | None = None,
 ) -> Iterator[ChangeContext]:
     """Changes made inside are recorded as made through `source` by `user` (or whom `actor`
@@ -113,6 +116,7 @@ def recording_changes(
         source=source or context.source,
         request_id=request_id or context.request_id,
         actor=_known(user) if user is not None else actor or context.actor,
+        credential=credential or context.credential,
     )
     token = _context.set(context)
     try:
@@ -140,6 +144,11 @@ def stamp_change(entry: Model) -> None:
         if user is not None and user.is_authenticated:
             entry.actor = user
             entry.actor_email = getattr(user, "email", None) or None
+    if entry.token_id is None:
+        token = context.credential()
+        # Signed in by session (or not at all), a request has no token.
+        if isinstance(token, entry._meta.get_field("token").related_model):
+            entry.token = token
 
 
 def _entry(action: int, instance: Model, changes: dict) -> Model:

@@ -85,6 +85,8 @@ def test_api_create_update_delete_record_one_entry_each(api, planner_user) -> No
     create, update, delete = entries_for(site)  # the save that changed nothing made none
     assert [entry.action for entry in (create, update, delete)] == [CREATE, UPDATE, DELETE]
     assert {entry.actor for entry in (create, update, delete)} == {planner_user}
+    # ...with the API token it signed in with.
+    assert {entry.token for entry in (create, update, delete)} == {planner_user.api_tokens.get()}
     assert {entry.source for entry in (create, update, delete)} == {ChangeSourceChoices.API}
     assert create.changes["name"] == [None, "hz-dc1"]
     assert update.changes == {"description": ["first", "second"]}
@@ -144,6 +146,7 @@ def test_a_bulk_create_of_subnets_inserted_at_once_records_each(api, planner_use
     assert entries.count() == 30
     assert {entry.cid for entry in entries} == {response[REQUEST_ID_HEADER]}
     assert {entry.actor for entry in entries} == {planner_user}
+    assert {entry.token for entry in entries} == {planner_user.api_tokens.get()}
     by_id = {entry.object_id: entry for entry in entries}
     for row in response.data:
         assert by_id[row["id"]].changes["cidr"] == [None, row["cidr"]]
@@ -244,7 +247,11 @@ def test_the_admin_records_its_changes_with_its_user(admin_client, admin_user) -
     )
     assert response.status_code == 302
     (update,) = ObjectChange.objects.get_for_object(site).filter(action=UPDATE)
-    assert (update.actor, update.source) == (admin_user, ChangeSourceChoices.ADMIN)
+    assert (update.actor, update.source, update.token) == (
+        admin_user,
+        ChangeSourceChoices.ADMIN,
+        None,
+    )
     assert update.changes == {"name": ["hz-dc1", "hz-dc2"]}
     assert update.cid == response[REQUEST_ID_HEADER]
 

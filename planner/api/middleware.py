@@ -38,16 +38,21 @@ class ChunkedBodyMiddleware:
 
 class ChangeRequestMiddleware:
     """The changes one request makes share a new request id (sent back in X-Request-ID) and
-    are recorded as made through the API, the admin or the browser UI by the request's user.
-    The user is read when a change is recorded: DRF authenticates a token in the view."""
+    are recorded as made through the API, the admin or the browser UI by the request's user
+    (and API token). Both are read when a change is recorded: DRF authenticates a token in
+    the view."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = new_request_id()
+        # DRF sets request.auth (the API token) on the request it wraps, in the view.
         with recording_changes(
-            self.source(request), actor=lambda: request.user, request_id=request_id
+            self.source(request),
+            actor=lambda: request.user,
+            credential=lambda: getattr(request, "auth", None),
+            request_id=request_id,
         ):
             response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id

@@ -27,6 +27,11 @@ class ObjectChange(AbstractLogEntry):
         default=ChangeSourceChoices.COMMAND,
         db_index=True,
     )
+    # The API token the change was made with, if any (the actor is its user); kept empty
+    # once the token is revoked.
+    token = models.ForeignKey(
+        "planner.APIToken", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta(AbstractLogEntry.Meta):
         ordering = ["-timestamp", "-id"]

@@ -22,6 +22,8 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
     user = serializers.SlugRelatedField(
         source="actor", slug_field="username", read_only=True, allow_null=True
     )
+    # The id of the API token it was made with (GET /api/tokens/{id}/); null otherwise.
+    token = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     request_id = serializers.CharField(source="cid", read_only=True, allow_null=True)
     action = serializers.SerializerMethodField()
     object_type = serializers.SerializerMethodField()
@@ -34,6 +36,7 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
             "id",
             "time",
             "user",
+            "token",
             "source",
             "request_id",
             "action",
