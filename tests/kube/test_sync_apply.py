@@ -260,7 +260,7 @@ def test_a_second_apply_of_a_cluster_is_refused_while_one_is_active(celery_worke
         start_apply(prod_a)
 
     assert refused.value.run == first.pk
-    assert f"(run {first.pk})" in refused.value.message
+    assert f"run {first.pk} (apply of cluster prod-a) is" in refused.value.message
     assert wait_for(first).state == SyncStateChoices.SUCCEEDED
     assert wait_for(start_apply(prod_a)).state == SyncStateChoices.SUCCEEDED
     assert SyncRun.objects.filter(cluster=prod_a, action=SyncActionChoices.APPLY).count() == 2
