@@ -25,6 +25,7 @@ from planner.sync.plan import plan_cluster
 from planner.sync.runs import RunInProgressError, reap_stale_runs
 from planner.tasks import (
     apply_cluster_run,
+    pull,
     reap_stale_sync_runs,
     start_apply,
     start_plan,
@@ -304,6 +305,35 @@ def test_a_cluster_stopped_mid_apply_is_retried_then_failed_and_a_later_apply_co
     with KubeGateway(live.credentials) as gateway:
         names = [s["metadata"]["name"] for s in gateway.list_subnets()]
     assert sorted(names) == sorted(f"block-{index}" for index in range(MANY_BLOCKS))
+
+
+def test_a_pull_while_an_apply_runs_reads_the_cluster_as_it_is_and_both_finish(
+    celery_worker, kube_clusters
+):
+    cluster = register_local_cluster("busy", kube_clusters[0].credentials)
+    overlay = make_network(cluster, "overlay", type="Overlay", net_id=4)
+    bulk_overlay_blocks(overlay, MANY_BLOCKS)
+
+    apply = start_apply(cluster)
+    deadline = time.monotonic() + MID_RUN_TIMEOUT_S
+    while not (apply.done and apply.done < MANY_BLOCKS) and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        apply.refresh_from_db()
+    assert 0 < apply.done < MANY_BLOCKS, "the apply was not caught in the middle"
+    # The pull runs here, beside the worker's apply: a pull is not held up by an apply.
+    during = SyncRun.objects.create(cluster=cluster, action=SyncActionChoices.PULL)
+    pull.apply(args=(during.pk,))
+    during.refresh_from_db()
+
+    assert during.state == SyncStateChoices.SUCCEEDED, during.error
+    assert 0 < during.summary["subnets"] <= MANY_BLOCKS
+    assert wait_for(apply).state == SyncStateChoices.SUCCEEDED, apply.error
+    assert set(outcomes(apply).values()) == {SyncOutcomeChoices.CREATED}
+    after = SyncRun.objects.create(cluster=cluster, action=SyncActionChoices.PULL)
+    pull.apply(args=(after.pk,))
+    after.refresh_from_db()
+    assert after.summary["subnets"] == MANY_BLOCKS
+    assert cluster.observed_subnets.count() == MANY_BLOCKS
 
 
 def test_a_worker_killed_in_the_middle_of_an_apply_leaves_a_run_the_reaper_fails(
