@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    # Only for migration 0017, which moves DRF's tokens to planner.APIToken.
+    # Only for migration 0020, which moves DRF's tokens to planner.APIToken.
     "rest_framework.authtoken",
     "guardian",
     "django_filters",
