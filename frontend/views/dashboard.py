@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.views.generic import TemplateView
 
 from frontend.constants import DASHBOARD_FULLEST_SPACES, DASHBOARD_RECENT_RUNS
+from frontend.views.generic import OBSERVATION_PERMISSIONS
 from planner.models import AddressPool, Cluster, NodeSegment, SyncRun
 from planner.services.conflicts import cluster_conflicts
 from planner.services.utilization import pool_usages, segment_usages
@@ -34,9 +35,13 @@ def clusters_with_last_run():
     )
 
 
-def cluster_rows(clusters) -> list[tuple[Cluster, str, int]]:
+def cluster_rows(clusters, observe: bool) -> list[tuple[Cluster, str | None, int | None]]:
     """(cluster, sync status, open conflicts) of each cluster: a few queries per cluster,
-    as the API's drift and conflicts of each (dashboards list clusters by the handful)."""
+    as the API's drift and conflicts of each (dashboards list clusters by the handful).
+    Without `observe` (the right to read what pulls observed), status and conflicts are None.
+    """
+    if not observe:
+        return [(cluster, None, None) for cluster in clusters]
     return [
         (cluster, cluster_drift(cluster).status, len(cluster_conflicts(cluster).conflicts))
         for cluster in clusters
@@ -49,7 +54,10 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
             **kwargs,
-            clusters=cluster_rows(clusters_with_last_run()),
+            clusters=cluster_rows(
+                clusters_with_last_run(),
+                self.request.user.has_perms(OBSERVATION_PERMISSIONS),
+            ),
             segments=fullest(
                 NodeSegment.objects.with_utilization_data().select_related("site"), segment_usages
             ),

@@ -9,6 +9,7 @@ from frontend.constants import RELATED_ROWS_PER_PAGE
 from frontend.ipmap import pool_map, segment_map
 from frontend.links import object_urls
 from frontend.views.generic import (
+    OBSERVATION_PERMISSIONS,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
@@ -252,14 +253,17 @@ class ClusterView(ObjectDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         cluster = self.object
         subnets = cluster.subnets.select_related("cluster", "network__cluster", "segment", "pool")
-        drift = cluster_drift(cluster)
+        user = self.request.user
+        # Drift and conflicts name observed pods: only for those who may read them.
+        observe = user.has_perms(OBSERVATION_PERMISSIONS)
+        drift = cluster_drift(cluster) if observe else None
         return super().get_context_data(
             **kwargs,
-            can_operate=can_operate(self.request.user, cluster),
+            can_operate=can_operate(user, cluster),
             operations=OPERATIONS,
             drift=drift,
-            drift_summary=drift.plan.as_dict() if drift.plan else None,
-            conflicts=cluster_conflicts(cluster),
+            drift_summary=drift.plan.as_dict() if drift and drift.plan else None,
+            conflicts=cluster_conflicts(cluster) if observe else None,
             networks=related_table(
                 self.request,
                 tables.NetworkTable,

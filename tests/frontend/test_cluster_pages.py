@@ -5,13 +5,13 @@ against a real apiserver are in tests/kube/test_cluster_pages.py.)"""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from django.utils import timezone
 
 from frontend.links import object_url
 from planner.choices import SyncActionChoices, SyncOutcomeChoices, SyncStateChoices
-from planner.models import Cluster, SyncRun, SyncRunResult
+from planner.models import Cluster, ObservedIPInstance, SyncRun, SyncRunResult
 from planner.roles import OPERATOR, VIEWER, assign_role
 from tests.frontend.conftest import PASSWORD
 
@@ -209,3 +209,31 @@ def test_the_edit_form_sets_the_schedule(planner_client, clusters):
     )
     page = planner_client.get(object_url(prod_a)).content.decode()
     assert "apply and pull every 600 s" in page
+
+
+def test_drift_and_conflicts_need_the_permissions_the_api_asks(client, clusters):
+    """As GET /api/clusters/{id}/conflicts/: viewing observed IPInstances, Subnets and Nodes
+    besides the cluster; the cluster's page still opens without them."""
+    prod_a, _ = clusters
+    ObservedIPInstance.objects.create(
+        cluster=prod_a,
+        namespace="default",
+        name="pod-x",
+        ip="10.99.0.1",
+        subnet_name="by-hand",
+        network_name="by-hand",
+        observed_at=timezone.now(),
+    )
+    cluster_reader = User.objects.create_user("cluster-reader")
+    cluster_reader.user_permissions.add(Permission.objects.get(codename="view_cluster"))
+    client.force_login(cluster_reader)
+    page = client.get(object_url(prod_a)).content.decode()
+    assert "by-hand" not in page and "needs the view permissions" in page
+    assert "by-hand" not in client.get("/").content.decode()
+    viewer = signed_in(client, "viewer", VIEWER)
+    assert (
+        "subnet by-hand, which the plan does not have"
+        in viewer.get(object_url(prod_a)).content.decode()
+    )
+    dashboard = viewer.get("/")
+    assert [conflicts for _, _, conflicts in dashboard.context["clusters"]] == [1, 0]
