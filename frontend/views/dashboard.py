@@ -38,14 +38,21 @@ def clusters_with_last_run():
 def cluster_rows(clusters, observe: bool) -> list[tuple[Cluster, str | None, int | None]]:
     """(cluster, sync status, open conflicts) of each cluster: a few queries per cluster,
     as the API's drift and conflicts of each (dashboards list clusters by the handful).
-    Without `observe` (the right to read what pulls observed), status and conflicts are None.
+    Without `observe` (the right to read what pulls observed) status and conflicts are None;
+    conflicts are None too for a cluster never pulled (nothing observed to conflict).
     """
-    if not observe:
-        return [(cluster, None, None) for cluster in clusters]
-    return [
-        (cluster, cluster_drift(cluster).status, len(cluster_conflicts(cluster).conflicts))
-        for cluster in clusters
-    ]
+    rows = []
+    for cluster in clusters:
+        drift = cluster_drift(cluster) if observe else None
+        conflicts = cluster_conflicts(cluster).conflicts if drift and drift.pulled_at else None
+        rows.append(
+            (
+                cluster,
+                drift.status if drift else None,
+                None if conflicts is None else len(conflicts),
+            )
+        )
+    return rows
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):

@@ -263,7 +263,8 @@ class ClusterView(ObjectDetailView):
             operations=OPERATIONS,
             drift=drift,
             drift_summary=drift.plan.as_dict() if drift and drift.plan else None,
-            conflicts=cluster_conflicts(cluster) if observe else None,
+            # Never pulled: nothing observed, so no conflict to look for.
+            conflicts=cluster_conflicts(cluster) if drift and drift.pulled_at else None,
             networks=related_table(
                 self.request,
                 tables.NetworkTable,

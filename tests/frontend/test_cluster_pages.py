@@ -215,6 +215,12 @@ def test_drift_and_conflicts_need_the_permissions_the_api_asks(client, clusters)
     """As GET /api/clusters/{id}/conflicts/: viewing observed IPInstances, Subnets and Nodes
     besides the cluster; the cluster's page still opens without them."""
     prod_a, _ = clusters
+    SyncRun.objects.create(
+        cluster=prod_a,
+        action=SyncActionChoices.PULL,
+        state=SyncStateChoices.SUCCEEDED,
+        finished_at=timezone.now(),
+    )
     ObservedIPInstance.objects.create(
         cluster=prod_a,
         namespace="default",
@@ -236,4 +242,5 @@ def test_drift_and_conflicts_need_the_permissions_the_api_asks(client, clusters)
         in viewer.get(object_url(prod_a)).content.decode()
     )
     dashboard = viewer.get("/")
-    assert [conflicts for _, _, conflicts in dashboard.context["clusters"]] == [1, 0]
+    # prod-b was never pulled: its conflicts are not known.
+    assert [conflicts for _, _, conflicts in dashboard.context["clusters"]] == [1, None]
