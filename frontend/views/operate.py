@@ -10,9 +10,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, View
 
 from frontend.links import object_url
+from frontend.views.generic import permission_name
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.models import Cluster, SyncRun
 from planner.roles import can_operate
@@ -27,16 +29,13 @@ RECENT_PLAN = timedelta(minutes=15)
 class OperateClusterMixin(LoginRequiredMixin, UserPassesTestMixin):
     """Signed in, and allowed to operate the cluster of the URL (403 otherwise)."""
 
-    def get_cluster(self) -> Cluster:
-        if not hasattr(self, "cluster"):
-            self.cluster = get_object_or_404(
-                Cluster.objects.defer("credentials"), pk=self.kwargs["pk"]
-            )
-        return self.cluster
+    @cached_property
+    def cluster(self) -> Cluster:
+        return get_object_or_404(Cluster.objects.defer("credentials"), pk=self.kwargs["pk"])
 
     def test_func(self) -> bool:
         user = self.request.user
-        return user.has_perm("planner.view_cluster") and can_operate(user, self.get_cluster())
+        return user.has_perm(permission_name(Cluster, "view")) and can_operate(user, self.cluster)
 
 
 class ClusterRunStartView(OperateClusterMixin, View):
@@ -48,7 +47,7 @@ class ClusterRunStartView(OperateClusterMixin, View):
     def post(self, request, pk: int, action: str) -> HttpResponse:
         if action not in SyncActionChoices.values:
             raise Http404(f"no action {action}")
-        cluster = self.get_cluster()
+        cluster = self.cluster
         try:
             run = start_run(cluster, action, requested_by=request.user)
         except PlanConflictError as error:
@@ -66,7 +65,7 @@ class ClusterApplyConfirmView(OperateClusterMixin, DetailView):
     context_object_name = "cluster"
 
     def get_object(self, queryset=None) -> Cluster:
-        return self.get_cluster()
+        return self.cluster
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         last_plan = (
