@@ -19,5 +19,6 @@ def object_url(instance: models.Model) -> str:
 
 @register.filter
 def field_value(value: Any) -> str:
-    """A field's value in a plan's diff, as JSON; "(none)" where the field is not set."""
+    """A field's value in a plan's diff, or a value of a run's summary, as JSON; "(none)"
+    where it is not set."""
     return "(none)" if value is None else json.dumps(value)

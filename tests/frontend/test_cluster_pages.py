@@ -244,3 +244,15 @@ def test_drift_and_conflicts_need_the_permissions_the_api_asks(client, clusters)
     dashboard = viewer.get("/")
     # prod-b was never pulled: its conflicts are not known.
     assert [conflicts for _, _, conflicts in dashboard.context["clusters"]] == [1, None]
+
+
+def test_a_test_connection_run_shows_what_it_found(reader_client, clusters):
+    run = SyncRun.objects.create(
+        cluster=clusters[0],
+        action=SyncActionChoices.TEST,
+        state=SyncStateChoices.SUCCEEDED,
+        summary={"server_version": "v1.20.2", "crds_installed": {"Subnet": True}},
+    )
+    page = reader_client.get(object_url(run)).content.decode()
+    assert "<th>server_version</th><td><code>&quot;v1.20.2&quot;</code>" in page
+    assert "{&quot;Subnet&quot;: true}" in page
