@@ -106,6 +106,7 @@ class ClusterForm(forms.ModelForm):
             "default_network_type",
             "sync_enabled",
             "sync_interval_seconds",
+            "sync_applies",
             "description",
         ]
 

@@ -19,6 +19,7 @@ from planner.models import (
     Site,
     Subnet,
     SyncRun,
+    SyncRunResult,
 )
 from planner.services.utilization import SpaceUsage, pool_usages, segment_usages
 
@@ -161,6 +162,14 @@ class SyncRunTable(PlannerTable):
     class Meta(PlannerTable.Meta):
         model = SyncRun
         fields = ["id", "cluster", "action", "state", "created", "finished_at", "error"]
+
+
+class SyncRunResultTable(PlannerTable):
+    """What a run did to each object; the message in full (a denial is the cluster's text)."""
+
+    class Meta(PlannerTable.Meta):
+        model = SyncRunResult
+        fields = ["kind", "namespace", "name", "outcome", "message"]
 
 
 class ObservedIPInstanceTable(PlannerTable):

@@ -4,7 +4,7 @@
 from django.urls import path
 
 from frontend.constants import UI_NAMESPACE
-from frontend.views import auth, carving, dashboard, objects, search
+from frontend.views import auth, carving, dashboard, objects, operate, search
 
 app_name = UI_NAMESPACE
 
@@ -94,6 +94,14 @@ urlpatterns = [
         objects.SubnetView,
         objects.SubnetEditView,
         objects.SubnetDeleteView,
+    ),
+    path(
+        "clusters/<int:pk>/run/<str:action>/",
+        operate.ClusterRunStartView.as_view(),
+        name="cluster_run",
+    ),
+    path(
+        "clusters/<int:pk>/apply/", operate.ClusterApplyConfirmView.as_view(), name="cluster_apply"
     ),
     *object_pages(
         "sync-runs",

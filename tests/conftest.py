@@ -1,12 +1,23 @@
 """Suite-wide pytest set-up: which database and broker the run uses; a fresh cache for each
-test; a real Celery worker."""
+test; a real Celery worker, a real web server; real kube-apiservers for the tests marked
+`kube` (here, not in tests/kube/, so that the browser tests reach them too): two start once
+per session (a few seconds, in parallel) and are reset before each `kube` test, which is
+much cheaper than a fresh cluster."""
 
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from planner.kube.localcluster import (
+    HarnessError,
+    LocalCluster,
+    apiserver_binary,
+    etcd_binary,
+    start_many,
+)
 from tests.celery_worker import WorkerProcess
 from tests.web_server import WebServerProcess
 
@@ -61,3 +72,32 @@ def web_server(django_db_setup, django_db_blocker, tmp_path_factory):
     server = WebServerProcess(tmp_path_factory.mktemp("gunicorn") / "server.log").start()
     yield server
     server.stop()
+
+
+SESSION_CLUSTERS = 2
+
+
+@pytest.fixture(scope="session")
+def kube_clusters() -> Iterator[list[LocalCluster]]:
+    try:
+        apiserver_binary()
+        etcd_binary()
+    except HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    clusters = start_many(SESSION_CLUSTERS, prefix="pytest")
+    yield clusters
+    for cluster in clusters:
+        cluster.stop()
+
+
+@pytest.fixture
+def kube_cluster(kube_clusters: list[LocalCluster]) -> LocalCluster:
+    return kube_clusters[0]
+
+
+@pytest.fixture(autouse=True)
+def _reset_kube_clusters(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("kube") is None:
+        return
+    for cluster in request.getfixturevalue("kube_clusters"):
+        cluster.reset()

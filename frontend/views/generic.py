@@ -18,12 +18,19 @@ from django_tables2 import SingleTableMixin
 from frontend.constants import ROWS_PER_PAGE
 from frontend.forms import add_service_error
 from frontend.links import list_url, object_url
+from planner.models import Cluster, Node, ObservedIPInstance, Subnet
 from planner.services.errors import PlanError
 
 
 def permission_name(model: type[models.Model], action: str) -> str:
     opts = model._meta
     return f"{opts.app_label}.{get_permission_codename(action, opts)}"
+
+
+# Reading what pulls observed against the plan (drift, conflicts), as the API asks for it.
+OBSERVATION_PERMISSIONS = [
+    permission_name(model, "view") for model in (Cluster, ObservedIPInstance, Subnet, Node)
+]
 
 
 class ObjectPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):

@@ -9,12 +9,14 @@ from frontend.constants import RELATED_ROWS_PER_PAGE
 from frontend.ipmap import pool_map, segment_map
 from frontend.links import object_urls
 from frontend.views.generic import (
+    OBSERVATION_PERMISSIONS,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectListView,
 )
 from planner.api import filtersets
+from planner.choices import SyncActionChoices
 from planner.models import (
     AddressPool,
     Cluster,
@@ -27,11 +29,16 @@ from planner.models import (
     Subnet,
     SyncRun,
 )
+from planner.models.sync import ACTIVE_STATES
+from planner.roles import can_operate
+from planner.services.conflicts import cluster_conflicts
 from planner.services.drift import missing_exclusions
 from planner.services.manifests import node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.subnets import delete_subnet
 from planner.services.utilization import pool_usages, segment_usages, subnet_observed
+from planner.sync.drift import cluster_drift
+from planner.sync.health import with_health
 
 
 def related_table(request, table_class, data, prefix: str):
@@ -226,16 +233,38 @@ class ClusterListView(ObjectListView):
     filterset_class = filtersets.ClusterFilterSet
 
 
+# The buttons of the cluster page that start a run at once (apply asks to confirm first).
+OPERATIONS = [
+    (SyncActionChoices.TEST, "Test connection"),
+    (SyncActionChoices.PLAN, "Plan"),
+    (SyncActionChoices.PULL, "Pull now"),
+    (SyncActionChoices.ADOPT, "Adopt"),
+]
+
+
 class ClusterView(ObjectDetailView):
+    """The cluster's connection, its two badges (sync status and health), the buttons that
+    operate it (for those who may), its drift and conflicts, its plan and its runs."""
+
     model = Cluster
-    queryset = Cluster.objects.prefetch_related("sites")
+    queryset = with_health(Cluster.objects.prefetch_related("sites"))
     template_name = "frontend/cluster.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         cluster = self.object
         subnets = cluster.subnets.select_related("cluster", "network__cluster", "segment", "pool")
+        user = self.request.user
+        # Drift and conflicts name observed pods: only for those who may read them.
+        observe = user.has_perms(OBSERVATION_PERMISSIONS)
+        drift = cluster_drift(cluster) if observe else None
         return super().get_context_data(
             **kwargs,
+            can_operate=can_operate(user, cluster),
+            operations=OPERATIONS,
+            drift=drift,
+            drift_summary=drift.plan.as_dict() if drift and drift.plan else None,
+            # Never pulled: nothing observed, so no conflict to look for.
+            conflicts=cluster_conflicts(cluster) if drift and drift.pulled_at else None,
             networks=related_table(
                 self.request,
                 tables.NetworkTable,
@@ -364,7 +393,24 @@ class SyncRunListView(ObjectListView):
 
 
 class SyncRunView(ObjectDetailView):
+    """A run's state, progress, error, plan and per-object results; htmx asks for the live
+    part alone (it polls while the run is queued or running)."""
+
     model = SyncRun
     read_only = True
-    queryset = SyncRun.objects.select_related("cluster").prefetch_related("results")
-    template_name = "frontend/syncrun.html"
+    queryset = SyncRun.objects.select_related("cluster")
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:
+            return ["frontend/syncrun_live.html"]
+        return ["frontend/syncrun.html"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        run = self.object
+        return super().get_context_data(
+            **kwargs,
+            active=run.state in ACTIVE_STATES,
+            results=related_table(
+                self.request, tables.SyncRunResultTable, run.results.all(), "results"
+            ),
+        )

@@ -11,6 +11,8 @@ from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from planner.models import NodeSegment, Site, Subnet
+from planner.services.carving import carve_segment
+from planner.services.clusters import register_local_cluster
 from tests.frontend.conftest import PASSWORD, make_user
 from tests.planner.factories import make_cluster, make_network
 
@@ -19,6 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 VIEWPORT = {"width": 1440, "height": 1000}
+# How long a run started from a page may take to end (a worker on a busy machine).
+RUN_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
@@ -150,3 +154,63 @@ def test_a_reader_sees_no_edit_buttons_and_is_refused(browser_page):
     assert response.status == 403
     response = page.goto("/carve/")
     assert response.status == 403
+
+
+@pytest.mark.kube
+@pytest.mark.celery
+def test_plan_apply_and_pull_a_cluster_from_its_page(browser_page, celery_worker, kube_cluster):
+    """The demo's way: a cluster registered to a (harness) apiserver with a slice planned.
+    A real worker carries out the runs the buttons start; the run page follows each to its
+    end without a reload."""
+    page = browser_page
+    # Roles are groups made by a migration, which a transactional test's flush removes: the
+    # operator's permissions are given directly.
+    make_user("operator", ("view", "operate"))
+    cluster = register_local_cluster("demo", kube_cluster.credentials)
+    network = make_network(cluster, "underlay", net_id=0)
+    segment = NodeSegment(
+        site=Site.objects.create(name="dc1"),
+        name="rack-a",
+        cidr="192.168.56.0/24",
+        gateway="192.168.56.1",
+    )
+    segment.full_clean()
+    segment.save()
+    carve_segment(segment, network=network, name="demo-slice", size=20)
+
+    sign_in(page, "operator")
+    expect(page.locator("#clusters")).to_contain_text("Unknown")
+    page.get_by_role("link", name="demo", exact=True).click()
+    expect(page.locator("#cluster-badges")).to_contain_text("Unknown")
+
+    page.get_by_role("button", name="Plan", exact=True).click()
+    follow_run_to_its_end(page)
+    expect(page.locator(".plan-summary")).to_contain_text("2 to create, 0 to update")
+    expect(page.locator("tr.create", has_text="demo-slice")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "cluster-plan.png", full_page=True)
+
+    page.get_by_role("link", name="demo", exact=True).click()
+    page.get_by_role("link", name="Apply", exact=True).click()
+    expect(page.get_by_role("heading", name="Apply the plan to demo?")).to_be_visible()
+    expect(page.locator("tr.create", has_text="demo-slice")).to_be_visible()
+    page.get_by_role("button", name="Apply to demo").click()
+    follow_run_to_its_end(page)
+    expect(page.locator("#run-live")).to_contain_text("demo-slice")
+
+    page.get_by_role("link", name="demo", exact=True).click()
+    page.get_by_role("button", name="Pull now").click()
+    follow_run_to_its_end(page)
+    page.get_by_role("link", name="demo", exact=True).click()
+    expect(page.locator("#cluster-badges")).to_contain_text("Synced")
+    expect(page.locator("#cluster-badges")).to_contain_text("reachable")
+    page.screenshot(path=SCREENSHOTS / "cluster.png", full_page=True)
+
+
+def follow_run_to_its_end(page: Page) -> None:
+    """On a run's page just started: it succeeds with no reload of the page (htmx redraws
+    the run as the worker goes), and stops polling."""
+    expect(page.locator("#run-state")).to_be_visible()
+    page.evaluate("window.stillHere = true")
+    expect(page.locator("#run-state")).to_have_text("Succeeded", timeout=RUN_TIMEOUT_MS)
+    assert page.evaluate("window.stillHere === true")
+    expect(page.locator("#run-live[hx-trigger]")).to_have_count(0)

@@ -1,22 +1,31 @@
-"""A list page costs a fixed number of queries whatever its length: relations are joined and
-utilization is measured for the page at once (an N+1 fails here)."""
+"""A list page, a cluster's page and a run's page cost a fixed number of queries whatever
+their length: relations are joined and utilization is measured for the page at once (an N+1
+fails here)."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from frontend.links import list_url
-from planner.choices import ReservationKindChoices, SyncActionChoices
+from frontend.links import list_url, object_url
+from planner.choices import (
+    ReservationKindChoices,
+    SyncActionChoices,
+    SyncOutcomeChoices,
+    SyncStateChoices,
+)
 from planner.models import (
     AddressPool,
     Cluster,
     Network,
     Node,
     NodeSegment,
+    ObservedIPInstance,
     Reservation,
     Site,
     Subnet,
     SyncRun,
+    SyncRunResult,
 )
 from planner.services.carving import carve_pool, carve_segment
 from tests.planner.factories import make_cluster, make_network, make_node, make_pool, make_segment
@@ -69,3 +78,48 @@ def test_a_list_page_costs_the_same_queries_at_any_length(planner_client, model)
     grow(2, 10)
     assert queries(planner_client, list_url(model)) == few
     assert model.objects.count() >= 12
+
+
+def grow_cluster(cluster: Cluster, pool: AddressPool, start: int, count: int) -> None:
+    """`count` more networks, blocks, runs (each with results) and observed IPInstances of
+    `cluster`, each IPInstance in a Subnet the plan does not know (a conflict each)."""
+    for index in range(start, start + count):
+        network = make_network(cluster, f"overlay-{index}", type="Overlay", net_id=10 + index)
+        carve_pool(pool, network=network, name=f"block-{index}", prefixlen=24)
+        run = SyncRun.objects.create(
+            cluster=cluster,
+            action=SyncActionChoices.PULL,
+            state=SyncStateChoices.SUCCEEDED,
+            finished_at=timezone.now(),
+        )
+        SyncRunResult.objects.create(
+            run=run, kind="Subnet", name=f"block-{index}", outcome=SyncOutcomeChoices.UNCHANGED
+        )
+        ObservedIPInstance.objects.create(
+            cluster=cluster,
+            namespace="default",
+            name=f"pod-{index}",
+            ip=f"10.99.0.{index + 1}",
+            subnet_name=f"by-hand-{index}",
+            network_name="by-hand",
+            observed_at=timezone.now(),
+        )
+
+
+def test_the_cluster_and_run_pages_cost_the_same_queries_at_any_size(planner_client):
+    cluster, pool = make_cluster("big"), make_pool()
+    grow_cluster(cluster, pool, 0, 2)
+    run = SyncRun.objects.filter(cluster=cluster).first()
+    few = queries(planner_client, object_url(cluster))
+    few_results = queries(planner_client, object_url(run))
+    dashboard = queries(planner_client, "/")
+    grow_cluster(cluster, pool, 2, 10)
+    SyncRunResult.objects.bulk_create(
+        SyncRunResult(run=run, kind="IPInstance", name=f"ip-{index}", outcome="unchanged")
+        for index in range(40)
+    )
+    assert queries(planner_client, object_url(cluster)) == few
+    assert queries(planner_client, object_url(run)) == few_results
+    assert queries(planner_client, "/") == dashboard
+    page = planner_client.get(object_url(cluster)).content.decode()
+    assert "Conflicts (12)" in page

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from frontend.links import object_url
 from planner.addressing import address_key, parse_address
-from planner.choices import SyncActionChoices, SyncStateChoices
+from planner.choices import SyncActionChoices, SyncStateChoices, SyncStatusChoices
 from planner.models import ObservedIPInstance, ObservedSubnetStatus, SyncRun
 from planner.services.manifests import subnet_manifest
 from tests.planner.factories import make_node
@@ -74,11 +74,18 @@ def test_the_dashboard_shows_clusters_runs_and_the_fullest_spaces(reader_client,
         error="connection refused",
     )
     response = reader_client.get("/")
-    clusters = {cluster.name: cluster for cluster in response.context["clusters"]}
-    assert clusters["prod-a"].last_run_state == SyncStateChoices.FAILED
-    assert clusters["prod-b"].last_run_id is None
+    rows = {cluster.name: (cluster, status) for cluster, status, _ in response.context["clusters"]}
+    assert rows["prod-a"][0].last_run_state == SyncStateChoices.FAILED
+    assert rows["prod-a"][0].last_error == "connection refused"
+    assert rows["prod-b"][0].last_run_id is None
+    # Neither was ever pulled: sync status Unknown; prod-a's last run failed.
+    assert {name: status for name, (_, status) in rows.items()} == {
+        "prod-a": SyncStatusChoices.UNKNOWN,
+        "prod-b": SyncStatusChoices.UNKNOWN,
+    }
     segment, usage = response.context["segments"][0]
     assert segment == plan["segment"] and usage.planned == 70
     assert [pool for pool, _ in response.context["pools"]] == [plan["pool"]]
     page = response.content.decode()
     assert "never synced" in page and 'class="badge failed"' in page
+    assert 'class="badge unreachable"' in page and "not reached yet" in page

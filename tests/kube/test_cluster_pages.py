@@ -1,0 +1,69 @@
+"""The browser UI's cluster page against a real apiserver: the sync badge reads Unknown
+before the first pull and Synced after an apply and a pull; a plan run's page shows its diff.
+The runs are started by the page's buttons and carried out in this process (the tasks' code,
+without the worker)."""
+
+import pytest
+
+from frontend.links import object_url
+from planner.choices import SyncStateChoices, SyncStatusChoices
+from planner.models import Subnet, SyncRun
+from planner.services.carving import carve_segment
+from planner.services.clusters import register_local_cluster
+from planner.tasks import apply_cluster_run, plan_cluster_run, pull
+from tests.frontend.conftest import make_user
+from tests.planner.factories import make_network, make_segment
+
+pytestmark = [pytest.mark.kube, pytest.mark.django_db(transaction=True)]
+
+TASKS = {"plan": plan_cluster_run, "apply": apply_cluster_run, "pull": pull}
+
+
+@pytest.fixture
+def operator(client):
+    # Roles are groups made by a migration, which a transactional test's flush removes: the
+    # operator's permissions are given directly.
+    client.force_login(make_user("op", ("view", "operate")))
+    return client
+
+
+def press(operator, cluster, action: str) -> SyncRun:
+    """The page's button of `action`, then the run carried out here."""
+    response = operator.post(f"{object_url(cluster)}run/{action}/")
+    run = SyncRun.objects.get(cluster=cluster, action=action, state=SyncStateChoices.QUEUED)
+    assert response["Location"] == object_url(run)
+    TASKS[action].apply(args=(run.pk,))
+    run.refresh_from_db()
+    assert run.state == SyncStateChoices.SUCCEEDED, run.error
+    return run
+
+
+def test_the_badge_reads_unknown_then_synced_and_a_plan_shows_its_diff(kube_cluster, operator):
+    cluster = register_local_cluster("prod-a", kube_cluster.credentials)
+    network = make_network(cluster, "underlay-1", net_id=0)
+    carve_segment(make_segment(), network=network, name="slice-a", size=10)
+    Subnet.objects.filter(name="slice-a").update(private=False)
+
+    page = operator.get(object_url(cluster))
+    assert page.context["drift"].status == SyncStatusChoices.UNKNOWN
+    assert '<span class="badge Unknown" title="sync status">Unknown</span>' in page.content.decode()
+
+    plan = press(operator, cluster, "plan")
+    run_page = operator.get(object_url(plan)).content.decode()
+    assert "2 to create, 0 to update, 0 to replace, 0 to delete, 0 blocked" in run_page
+    assert '<tr class="create">' in run_page and "slice-a" in run_page
+    assert "spec.range.start: <del>(none)</del>" in run_page
+    confirm = operator.get(f"{object_url(cluster)}apply/").content.decode()
+    assert f"plan run {plan.pk}" in confirm and "underlay-1" in confirm
+
+    apply = press(operator, cluster, "apply")
+    assert "slice-a" in operator.get(object_url(apply)).content.decode()
+    press(operator, cluster, "pull")
+    page = operator.get(object_url(cluster))
+    html = page.content.decode()
+    assert page.context["drift"].status == SyncStatusChoices.SYNCED
+    assert '<span class="badge Synced" title="sync status">Synced</span>' in html
+    assert 'class="badge reachable"' in html and "pulled 0" in html
+    # Credentials are stored and never shown.
+    assert "stored (never shown)" in html
+    assert kube_cluster.credentials.token not in html
