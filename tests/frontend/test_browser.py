@@ -10,10 +10,12 @@ from django.conf import settings
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
+from planner.kube.gateway import KubeGateway
 from planner.models import NodeSegment, Site, Subnet
 from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
 from tests.frontend.conftest import PASSWORD, make_user
+from tests.kube.factories import ipinstance
 from tests.planner.factories import make_cluster, make_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,6 +25,8 @@ SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 VIEWPORT = {"width": 1440, "height": 1000}
 # How long a run started from a page may take to end (a worker on a busy machine).
 RUN_TIMEOUT_MS = 60_000
+# The pod whose address the global search finds once a pull saw it.
+POD_NAME, POD_NAMESPACE, POD_ADDRESS = "cart-7d9f", "shop", "192.168.56.5"
 
 
 @pytest.fixture
@@ -197,6 +201,11 @@ def test_plan_apply_and_pull_a_cluster_from_its_page(browser_page, celery_worker
     follow_run_to_its_end(page)
     expect(page.locator("#run-live")).to_contain_text("demo-slice")
 
+    # A pod gets an address of the slice, as hybridnet-manager would record it.
+    kube_cluster.create_namespace(POD_NAMESPACE)
+    with KubeGateway(kube_cluster.credentials) as gateway:
+        gateway.create_ipinstance(POD_NAMESPACE, pod_ipinstance(POD_ADDRESS, "demo-slice"))
+
     page.get_by_role("link", name="demo", exact=True).click()
     page.get_by_role("button", name="Pull now").click()
     follow_run_to_its_end(page)
@@ -204,6 +213,20 @@ def test_plan_apply_and_pull_a_cluster_from_its_page(browser_page, celery_worker
     expect(page.locator("#cluster-badges")).to_contain_text("Synced")
     expect(page.locator("#cluster-badges")).to_contain_text("reachable")
     page.screenshot(path=SCREENSHOTS / "cluster.png", full_page=True)
+
+    # The global search finds the pod by its address.
+    page.locator("#global-search").fill(POD_ADDRESS)
+    page.locator("#global-search").press("Enter")
+    expect(page.locator("main")).to_contain_text(POD_NAME)
+    expect(page.locator("main")).to_contain_text(POD_NAMESPACE)
+    expect(page.locator("main")).to_contain_text("demo-slice")
+
+
+def pod_ipinstance(address: str, subnet: str) -> dict:
+    obj = ipinstance(address, prefix_length=24, subnet_name=subnet)
+    obj["spec"]["network"] = "underlay"
+    obj["spec"]["binding"] = {"podName": POD_NAME, "nodeName": "node-1"}
+    return obj
 
 
 def follow_run_to_its_end(page: Page) -> None:
