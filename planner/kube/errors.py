@@ -141,7 +141,12 @@ def _why_no_answer(cause: BaseException, timeout: Timeout) -> str:
     if isinstance(cause, urllib3.exceptions.ConnectTimeoutError):
         return f"no connection within {timeout.connect:g} s"
     if isinstance(cause, urllib3.exceptions.ReadTimeoutError):
-        return f"no answer within {timeout.read:g} s"
+        # Also raised when the TLS handshake outlasts the connect timeout: which of the two
+        # ran out is not known, so both are named.
+        return (
+            f"no answer in time: {timeout.connect:g} s to connect and shake hands, "
+            f"{timeout.read:g} s to answer"
+        )
     return _first_line(cause)
 
 
