@@ -15,6 +15,7 @@ from frontend.views.generic import (
     ObjectEditView,
     ObjectListView,
 )
+from ipam.constants import Kind
 from planner.api import filtersets
 from planner.choices import SyncActionChoices
 from planner.models import (
@@ -31,13 +32,13 @@ from planner.models import (
 )
 from planner.models.sync import ACTIVE_STATES
 from planner.roles import can_operate
-from planner.services.conflicts import cluster_conflicts
+from planner.services.conflicts import Conflict, cluster_conflicts
 from planner.services.drift import missing_exclusions
 from planner.services.manifests import node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.subnets import delete_subnet
 from planner.services.utilization import pool_usages, segment_usages, subnet_observed
-from planner.sync.drift import cluster_drift
+from planner.sync.drift import ClusterDrift, cluster_drift
 from planner.sync.health import with_health
 
 
@@ -350,6 +351,14 @@ class SubnetView(ObjectDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         subnet = self.object
         labels = node_labels(subnet.cluster, [subnet.network])
+        # As on its cluster's page: the live Subnet against the plan, and what the last pull
+        # saw that contradicts it, for those who may read what pulls observe.
+        drift = (
+            cluster_drift(subnet.cluster)
+            if self.request.user.has_perms(OBSERVATION_PERMISSIONS)
+            else None
+        )
+        pulled = drift is not None and drift.pulled_at is not None
         instances = filtersets.ObservedIPInstanceFilterSet(
             self.request.GET,
             ObservedIPInstance.objects.filter(cluster=subnet.cluster, subnet_name=subnet.name),
@@ -359,6 +368,9 @@ class SubnetView(ObjectDetailView):
             manifest=to_yaml([subnet_manifest(subnet)], labels),
             observed=subnet_observed(subnet),
             missing_exclude_ips=missing_exclusions(subnet),
+            drift=drift,
+            live_drift=subnet_drift(drift, subnet) if pulled else None,
+            conflicts=subnet_conflicts(subnet) if pulled else None,
             instance_filter=instances,
             instances=related_table(
                 self.request,
@@ -367,6 +379,29 @@ class SubnetView(ObjectDetailView):
                 "ips",
             ),
         )
+
+
+def subnet_drift(drift: ClusterDrift, subnet: Subnet) -> dict[str, Any]:
+    """The part of its cluster's drift that is this Subnet, in plan_diff.html's form."""
+    summary = drift.plan.as_dict()
+    return {
+        "summary": f"{drift.status} as of the pull of {drift.pulled_at:%Y-%m-%d %H:%M} UTC",
+        "changes": [
+            change
+            for change in summary["changes"]
+            if change["kind"] == Kind.SUBNET and change["name"] == subnet.name
+        ],
+    }
+
+
+def subnet_conflicts(subnet: Subnet) -> list[Conflict]:
+    """Its cluster's conflicts that concern this Subnet: its IPInstances', or its own."""
+    return [
+        conflict
+        for conflict in cluster_conflicts(subnet.cluster).conflicts
+        if conflict.subnet == subnet.name
+        or (conflict.object_kind == Kind.SUBNET and conflict.name == subnet.name)
+    ]
 
 
 class SubnetEditView(ObjectEditView):

@@ -4,14 +4,19 @@ The runs are started by the page's buttons and carried out in this process (the 
 without the worker)."""
 
 import pytest
+from kubernetes import client
 
 from frontend.links import object_url
 from planner.choices import SyncStateChoices, SyncStatusChoices
+from planner.kube.constants import GROUP, MERGE_PATCH, SUBNET, VERSION
+from planner.kube.credentials import build_api_client
+from planner.kube.gateway import KubeGateway
 from planner.models import Subnet, SyncRun
 from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
 from planner.tasks import apply_cluster_run, plan_cluster_run, pull
 from tests.frontend.conftest import make_user
+from tests.kube.factories import ipinstance
 from tests.planner.factories import make_network, make_segment
 
 pytestmark = [pytest.mark.kube, pytest.mark.django_db(transaction=True)]
@@ -67,3 +72,38 @@ def test_the_badge_reads_unknown_then_synced_and_a_plan_shows_its_diff(kube_clus
     # Credentials are stored and never shown.
     assert "stored (never shown)" in html
     assert kube_cluster.credentials.token not in html
+
+
+def test_a_subnet_page_shows_its_drift_and_its_conflicts(kube_cluster, operator):
+    cluster = register_local_cluster("prod-a", kube_cluster.credentials)
+    network = make_network(cluster, "underlay-1", net_id=0)
+    slice_a = carve_segment(make_segment(), network=network, name="slice-a", size=10)
+    Subnet.objects.filter(pk=slice_a.pk).update(private=False)
+    assert "Unknown until the cluster's first pull" in page_of(operator, slice_a)
+
+    press(operator, cluster, "apply")
+    press(operator, cluster, "pull")
+    synced = page_of(operator, slice_a)
+    assert "Synced as of the pull" in synced and "Nothing to change." in synced
+    assert "No conflict in the last pull." in synced
+
+    # By hand in the cluster: the slice made private, and a pod on the segment's gateway.
+    custom = client.CustomObjectsApi(build_api_client(kube_cluster.credentials))
+    custom.patch_cluster_custom_object(
+        GROUP, VERSION, SUBNET.plural, "slice-a", {"spec": {"config": {"private": True}}},
+        field_manager="ops-console", _content_type=MERGE_PATCH,
+    )  # fmt: skip
+    kube_cluster.create_namespace("shop")
+    with KubeGateway(kube_cluster.credentials) as gateway:
+        gateway.create_ipinstance("shop", ipinstance("192.168.56.1", 24, "slice-a"))
+    press(operator, cluster, "pull")
+
+    drifted = page_of(operator, slice_a)
+    assert "OutOfSync as of the pull" in drifted
+    assert "spec.config.private: <del>true</del> → <ins>false</ins>" in drifted
+    conflicts = drifted.split('id="subnet-conflicts"')[1].split("</table>")[0]
+    assert "192.168.56.1" in conflicts and "shop/192-168-56-1" in conflicts
+
+
+def page_of(operator, subnet: Subnet) -> str:
+    return operator.get(object_url(subnet)).content.decode()
