@@ -8,17 +8,30 @@ clusters only, as django-guardian object permissions.
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from planner.models import Cluster
+from planner.models import Cluster, Node, ObservedIPInstance, Subnet
 from planner.models.clusters import OPERATE_CLUSTER
 
 VIEWER, PLANNER, OPERATOR = "viewer", "planner", "operator"
 ROLES = (VIEWER, PLANNER, OPERATOR)
 OPERATE_CLUSTER_PERMISSION = f"{Cluster._meta.app_label}.{OPERATE_CLUSTER}"
+
+
+def model_permission(model: type[Model], action: str) -> str:
+    """The permission name Django gives *action* ("view", "add", ...) on *model*."""
+    opts = model._meta
+    return f"{opts.app_label}.{get_permission_codename(action, opts)}"
+
+
+# Reading what pulls observed against the plan (drift, conflicts): in the API and the UI alike.
+OBSERVATION_PERMISSIONS = [
+    model_permission(model, "view") for model in (Cluster, ObservedIPInstance, Subnet, Node)
+]
 
 
 class RoleError(ValueError):

@@ -17,10 +17,10 @@ from django.views.generic import FormView
 
 from frontend.forms import add_service_error
 from frontend.links import object_url
-from frontend.views.generic import permission_name
 from ipam.planner_checks import Finding
 from planner.constants import K8S_NAME_MAX_LENGTH
 from planner.models import AddressPool, Cluster, Network, NodeSegment, Subnet
+from planner.roles import model_permission
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.errors import HybridnetDenied, PlanError
 from planner.services.manifests import node_labels, subnet_manifest, to_yaml
@@ -131,7 +131,7 @@ class CarveView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     template_name = "frontend/carve.html"
 
     def get_permission_required(self) -> list[str]:
-        return [permission_name(Subnet, "add")]
+        return [model_permission(Subnet, "add")]
 
     def get_initial(self) -> dict[str, Any]:
         # Linked from a segment's or pool's page with that space chosen.

@@ -8,8 +8,8 @@ from django.db.models import OuterRef, Subquery
 from django.views.generic import TemplateView
 
 from frontend.constants import DASHBOARD_FULLEST_SPACES, DASHBOARD_RECENT_RUNS
-from frontend.views.generic import OBSERVATION_PERMISSIONS
 from planner.models import AddressPool, Cluster, NodeSegment, SyncRun
+from planner.roles import OBSERVATION_PERMISSIONS
 from planner.services.conflicts import cluster_conflicts
 from planner.services.utilization import pool_usages, segment_usages
 from planner.sync.drift import cluster_drift

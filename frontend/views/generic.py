@@ -5,7 +5,6 @@ Writes go through the planner's services, whose errors land on the form field th
 from typing import Any, ClassVar
 
 from django.contrib import messages
-from django.contrib.auth import get_permission_codename
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -18,19 +17,8 @@ from django_tables2 import SingleTableMixin
 from frontend.constants import ROWS_PER_PAGE
 from frontend.forms import add_service_error
 from frontend.links import list_url, object_url
-from planner.models import Cluster, Node, ObservedIPInstance, Subnet
+from planner.roles import model_permission
 from planner.services.errors import PlanError
-
-
-def permission_name(model: type[models.Model], action: str) -> str:
-    opts = model._meta
-    return f"{opts.app_label}.{get_permission_codename(action, opts)}"
-
-
-# Reading what pulls observed against the plan (drift, conflicts), as the API asks for it.
-OBSERVATION_PERMISSIONS = [
-    permission_name(model, "view") for model in (Cluster, ObservedIPInstance, Subnet, Node)
-]
 
 
 class ObjectPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -43,12 +31,12 @@ class ObjectPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
     read_only: ClassVar[bool] = False
 
     def get_permission_required(self) -> list[str]:
-        return [permission_name(self.model, self.action)]
+        return [model_permission(self.model, self.action)]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user, model = self.request.user, self.model
         may = {
-            f"can_{action}": not self.read_only and user.has_perm(permission_name(model, action))
+            f"can_{action}": not self.read_only and user.has_perm(model_permission(model, action))
             for action in ("add", "change", "delete")
         }
         return super().get_context_data(

@@ -9,7 +9,6 @@ from frontend.constants import RELATED_ROWS_PER_PAGE
 from frontend.ipmap import pool_map, segment_map
 from frontend.links import object_urls
 from frontend.views.generic import (
-    OBSERVATION_PERMISSIONS,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
@@ -31,7 +30,7 @@ from planner.models import (
     SyncRun,
 )
 from planner.models.sync import ACTIVE_STATES
-from planner.roles import can_operate
+from planner.roles import OBSERVATION_PERMISSIONS, can_operate
 from planner.services.conflicts import Conflict, cluster_conflicts
 from planner.services.drift import missing_exclusions
 from planner.services.manifests import node_labels, subnet_manifest, to_yaml

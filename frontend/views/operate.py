@@ -14,10 +14,9 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, View
 
 from frontend.links import object_url
-from frontend.views.generic import permission_name
 from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.models import Cluster, SyncRun
-from planner.roles import can_operate
+from planner.roles import can_operate, model_permission
 from planner.services.errors import PlanConflictError
 from planner.tasks import start_run
 
@@ -35,7 +34,7 @@ class OperateClusterMixin(LoginRequiredMixin, UserPassesTestMixin):
 
     def test_func(self) -> bool:
         user = self.request.user
-        return user.has_perm(permission_name(Cluster, "view")) and can_operate(user, self.cluster)
+        return user.has_perm(model_permission(Cluster, "view")) and can_operate(user, self.cluster)
 
 
 class ClusterRunStartView(OperateClusterMixin, View):

@@ -8,7 +8,12 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModel
 
 from planner.access_log import log_token_refusal
 from planner.models import APIToken, Cluster, ObjectChange
-from planner.roles import OPERATE_CLUSTER_PERMISSION, can_operate, operable_clusters
+from planner.roles import (
+    OPERATE_CLUSTER_PERMISSION,
+    can_operate,
+    model_permission,
+    operable_clusters,
+)
 from planner.throttling import client_address
 
 if TYPE_CHECKING:  # DRF loads this module while rest_framework.views is still importing
@@ -16,11 +21,6 @@ if TYPE_CHECKING:  # DRF loads this module while rest_framework.views is still i
     from rest_framework.views import APIView
 
 VIEW_PERMISSION = "%(app_label)s.view_%(model_name)s"
-
-
-def model_permission(model: type[Model], action: str) -> str:
-    """The permission name Django gives *action* ("view", "add", ...) on *model*."""
-    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
 class TokenWritePermission(BasePermission):

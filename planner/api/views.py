@@ -25,7 +25,6 @@ from planner.api.constants import MAX_BULK_OBJECTS
 from planner.api.permissions import (
     ObjectHistoryPermissions,
     RequiredPermissions,
-    model_permission,
 )
 from planner.api.renderers import ManifestYamlRenderer, errors_as_json
 from planner.api.serializers.actions import CarveSerializer
@@ -45,7 +44,7 @@ from planner.models import (
     SyncRun,
     SyncRunResult,
 )
-from planner.models.clusters import OPERATE_CLUSTER
+from planner.roles import OBSERVATION_PERMISSIONS, OPERATE_CLUSTER_PERMISSION, model_permission
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.conflicts import cluster_conflicts
 from planner.services.lookup import lookup_address, lookup_pod
@@ -279,12 +278,8 @@ class ReservationViewSet(PlannerModelViewSet):
 
 
 # Starting a run against a cluster: seeing the cluster, and the right to operate it.
-OPERATE_PERMISSIONS = [model_permission(Cluster, "view"), f"planner.{OPERATE_CLUSTER}"]
+OPERATE_PERMISSIONS = [model_permission(Cluster, "view"), OPERATE_CLUSTER_PERMISSION]
 RUN_STARTED = {status.HTTP_202_ACCEPTED: api.SyncRunSerializer}
-# Reading what pulls observed against the plan.
-OBSERVATION_PERMISSIONS = [
-    model_permission(model, "view") for model in (Cluster, ObservedIPInstance, Subnet, Node)
-]
 
 
 class ClusterViewSet(PlannerModelViewSet):
