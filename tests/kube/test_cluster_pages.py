@@ -14,14 +14,12 @@ from planner.kube.gateway import KubeGateway
 from planner.models import Subnet, SyncRun
 from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
-from planner.tasks import apply_cluster_run, plan_cluster_run, pull
 from tests.frontend.conftest import make_user
 from tests.kube.factories import ipinstance
+from tests.kube.test_tasks import carry_out
 from tests.planner.factories import make_network, make_segment
 
 pytestmark = [pytest.mark.kube, pytest.mark.django_db(transaction=True)]
-
-TASKS = {"plan": plan_cluster_run, "apply": apply_cluster_run, "pull": pull}
 
 
 @pytest.fixture
@@ -37,8 +35,7 @@ def press(operator, cluster, action: str) -> SyncRun:
     response = operator.post(f"{object_url(cluster)}run/{action}/")
     run = SyncRun.objects.get(cluster=cluster, action=action, state=SyncStateChoices.QUEUED)
     assert response["Location"] == object_url(run)
-    TASKS[action].apply(args=(run.pk,))
-    run.refresh_from_db()
+    carry_out(run)
     assert run.state == SyncStateChoices.SUCCEEDED, run.error
     return run
 

@@ -12,8 +12,8 @@ from planner.kube.credentials import build_api_client
 from planner.models import APIToken, Cluster, Subnet, SyncRun
 from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
-from planner.tasks import apply_cluster_run, pull
 from tests.kube.factories import network as live_network
+from tests.kube.test_tasks import run_here
 from tests.planner.factories import make_network, make_segment
 
 pytestmark = [pytest.mark.kube, pytest.mark.django_db(transaction=True)]
@@ -22,10 +22,8 @@ pytestmark = [pytest.mark.kube, pytest.mark.django_db(transaction=True)]
 READERS = ("view_cluster", "view_observedipinstance", "view_subnet", "view_node")
 
 
-def run_here(cluster: Cluster, action: str, task) -> SyncRun:
-    run = SyncRun.objects.create(cluster=cluster, action=action)
-    task.apply(args=(run.pk,))
-    run.refresh_from_db()
+def succeeded_here(cluster: Cluster, action: str) -> SyncRun:
+    run = run_here(cluster, action)
     assert run.state == SyncStateChoices.SUCCEEDED, run.error
     return run
 
@@ -50,8 +48,8 @@ def test_drift_is_unknown_then_synced_then_names_what_differs(kube_cluster, read
     unknown = reader.get(url).json()
     assert (unknown["status"], unknown["pulled_at"]) == (SyncStatusChoices.UNKNOWN, None)
 
-    run_here(cluster, SyncActionChoices.APPLY, apply_cluster_run)
-    run_here(cluster, SyncActionChoices.PULL, pull)
+    succeeded_here(cluster, SyncActionChoices.APPLY)
+    succeeded_here(cluster, SyncActionChoices.PULL)
     synced = reader.get(url).json()
     assert synced["status"] == SyncStatusChoices.SYNCED and synced["in_sync"] is True
 
@@ -73,7 +71,7 @@ def test_drift_is_unknown_then_synced_then_names_what_differs(kube_cluster, read
     before_pull = reader.get(url).json()
     assert [(c["action"], c["name"]) for c in before_pull["changes"]] == [("create", "slice-b")]
 
-    run_here(cluster, SyncActionChoices.PULL, pull)
+    succeeded_here(cluster, SyncActionChoices.PULL)
     drift = reader.get(url).json()
 
     assert drift["status"] == SyncStatusChoices.OUT_OF_SYNC and drift["in_sync"] is False

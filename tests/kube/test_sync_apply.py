@@ -25,7 +25,6 @@ from planner.sync.plan import plan_cluster
 from planner.sync.runs import RunInProgressError, reap_stale_runs
 from planner.tasks import (
     apply_cluster_run,
-    pull,
     reap_stale_sync_runs,
     start_apply,
     start_plan,
@@ -35,7 +34,7 @@ from tests.kube.admission_webhook import DenyingWebhook
 from tests.kube.factories import ipinstance, subnet
 from tests.kube.tcp_proxy import TcpProxy
 from tests.kube.test_kubectl import _kubectl, _table
-from tests.kube.test_tasks import wait_for
+from tests.kube.test_tasks import run_here, wait_for
 from tests.planner.factories import (
     bulk_overlay_blocks,
     make_cluster,
@@ -78,11 +77,7 @@ def gateway_of(cluster: Cluster) -> KubeGateway:
 
 
 def apply_here(cluster: Cluster) -> SyncRun:
-    """An apply run in this process (the task's code, without the worker)."""
-    run = SyncRun.objects.create(cluster=cluster, action=SyncActionChoices.APPLY)
-    apply_cluster_run.apply(args=(run.pk,))
-    run.refresh_from_db()
-    return run
+    return run_here(cluster, SyncActionChoices.APPLY)
 
 
 def outcomes(run: SyncRun) -> dict[tuple[str, str], str]:
@@ -321,17 +316,13 @@ def test_a_pull_while_an_apply_runs_reads_the_cluster_as_it_is_and_both_finish(
         apply.refresh_from_db()
     assert 0 < apply.done < MANY_BLOCKS, "the apply was not caught in the middle"
     # The pull runs here, beside the worker's apply: a pull is not held up by an apply.
-    during = SyncRun.objects.create(cluster=cluster, action=SyncActionChoices.PULL)
-    pull.apply(args=(during.pk,))
-    during.refresh_from_db()
+    during = run_here(cluster, SyncActionChoices.PULL)
 
     assert during.state == SyncStateChoices.SUCCEEDED, during.error
     assert 0 < during.summary["subnets"] <= MANY_BLOCKS
     assert wait_for(apply).state == SyncStateChoices.SUCCEEDED, apply.error
     assert set(outcomes(apply).values()) == {SyncOutcomeChoices.CREATED}
-    after = SyncRun.objects.create(cluster=cluster, action=SyncActionChoices.PULL)
-    pull.apply(args=(after.pk,))
-    after.refresh_from_db()
+    after = run_here(cluster, SyncActionChoices.PULL)
     assert after.summary["subnets"] == MANY_BLOCKS
     assert cluster.observed_subnets.count() == MANY_BLOCKS
 

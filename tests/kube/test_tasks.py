@@ -4,14 +4,20 @@ import time
 
 import pytest
 
-from planner.choices import SyncStateChoices
+from planner.choices import SyncActionChoices, SyncStateChoices
 from planner.models import Cluster, SyncRun
 from planner.services.clusters import register_local_cluster
-from planner.tasks import start_test_connection
+from planner.tasks import apply_cluster_run, plan_cluster_run, pull, start_test_connection
 
 pytestmark = [pytest.mark.kube, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 RUN_TIMEOUT_S = 60
 UNUSED_PORT_URL = "https://127.0.0.1:1"
+# The task that carries out each kind of run, for tests that run it in their own process.
+TASKS = {
+    SyncActionChoices.PLAN: plan_cluster_run,
+    SyncActionChoices.APPLY: apply_cluster_run,
+    SyncActionChoices.PULL: pull,
+}
 
 
 def wait_for(run: SyncRun) -> SyncRun:
@@ -22,6 +28,18 @@ def wait_for(run: SyncRun) -> SyncRun:
             return run
         time.sleep(0.2)
     raise AssertionError(f"run {run.pk} still {run.state} after {RUN_TIMEOUT_S}s")
+
+
+def carry_out(run: SyncRun) -> SyncRun:
+    """A queued run carried out in this process (the task's code, without the worker)."""
+    TASKS[run.action].apply(args=(run.pk,))
+    run.refresh_from_db()
+    return run
+
+
+def run_here(cluster: Cluster, action: str) -> SyncRun:
+    """A new run of `action`, carried out in this process."""
+    return carry_out(SyncRun.objects.create(cluster=cluster, action=action))
 
 
 def test_worker_tests_the_connection_and_records_the_run(celery_worker, kube_cluster):
