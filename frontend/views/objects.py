@@ -37,7 +37,7 @@ from planner.services.manifests import node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
 from planner.services.subnets import delete_subnet
 from planner.services.utilization import pool_usages, segment_usages, subnet_observed
-from planner.sync.drift import ClusterDrift, cluster_drift
+from planner.sync.drift import ClusterDrift, cluster_drift, subnet_drift
 from planner.sync.health import with_health
 
 
@@ -353,9 +353,7 @@ class SubnetView(ObjectDetailView):
         # As on its cluster's page: the live Subnet against the plan, and what the last pull
         # saw that contradicts it, for those who may read what pulls observe.
         drift = (
-            cluster_drift(subnet.cluster)
-            if self.request.user.has_perms(OBSERVATION_PERMISSIONS)
-            else None
+            subnet_drift(subnet) if self.request.user.has_perms(OBSERVATION_PERMISSIONS) else None
         )
         pulled = drift is not None and drift.pulled_at is not None
         instances = filtersets.ObservedIPInstanceFilterSet(
@@ -368,7 +366,7 @@ class SubnetView(ObjectDetailView):
             observed=subnet_observed(subnet),
             missing_exclude_ips=missing_exclusions(subnet),
             drift=drift,
-            live_drift=subnet_drift(drift, subnet) if pulled else None,
+            live_drift=drift_summary(drift) if pulled else None,
             conflicts=subnet_conflicts(subnet) if pulled else None,
             instance_filter=instances,
             instances=related_table(
@@ -380,16 +378,11 @@ class SubnetView(ObjectDetailView):
         )
 
 
-def subnet_drift(drift: ClusterDrift, subnet: Subnet) -> dict[str, Any]:
-    """The part of its cluster's drift that is this Subnet, in plan_diff.html's form."""
-    summary = drift.plan.as_dict()
+def drift_summary(drift: ClusterDrift) -> dict[str, Any]:
+    """A Subnet's drift in plan_diff.html's form, dated by the pull it compares with."""
     return {
+        **drift.plan.as_dict(),
         "summary": f"{drift.status} as of the pull of {drift.pulled_at:%Y-%m-%d %H:%M} UTC",
-        "changes": [
-            change
-            for change in summary["changes"]
-            if change["kind"] == Kind.SUBNET and change["name"] == subnet.name
-        ],
     }
 
 

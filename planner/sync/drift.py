@@ -9,8 +9,8 @@ from typing import Any
 
 from ipam.constants import Kind
 from planner.choices import SyncActionChoices, SyncStateChoices, SyncStatusChoices
-from planner.models import Cluster, ObservedIPInstance, SyncRun
-from planner.services.manifests import cluster_manifests
+from planner.models import Cluster, ObservedIPInstance, Subnet, SyncRun
+from planner.services.manifests import cluster_manifests, subnet_manifest
 from planner.sync.diff import ClusterPlan, diff_cluster, subnets_to_delete
 
 
@@ -39,14 +39,7 @@ class ClusterDrift:
 
 def cluster_drift(cluster: Cluster) -> ClusterDrift:
     """The drift of `cluster` as of its last successful pull. Five queries."""
-    last_pull = (
-        SyncRun.objects.filter(
-            cluster=cluster, action=SyncActionChoices.PULL, state=SyncStateChoices.SUCCEEDED
-        )
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
-    )
+    last_pull = _last_pull(cluster)
     if last_pull is None:
         return ClusterDrift(cluster.name, None, None)
     manifests = cluster_manifests(cluster)
@@ -68,6 +61,33 @@ def cluster_drift(cluster: Cluster) -> ClusterDrift:
         _ips_by_subnet(cluster, subnets_to_delete(manifests.objects, subnets)),
     )
     return ClusterDrift(cluster.name, last_pull, ClusterPlan(cluster=cluster.name, changes=changes))
+
+
+def subnet_drift(subnet: Subnet) -> ClusterDrift:
+    """The drift of one Subnet as of its cluster's last successful pull: its CR against the
+    observed Subnet of its name only, not the whole cluster. Two queries."""
+    cluster = subnet.cluster
+    last_pull = _last_pull(cluster)
+    if last_pull is None:
+        return ClusterDrift(cluster.name, None, None)
+    live = [
+        _as_live(Kind.SUBNET, row.name, row.labels, row.spec)
+        for row in cluster.observed_subnets.filter(name=subnet.name)
+    ]
+    changes = diff_cluster([subnet_manifest(subnet)], {}, [], live, [], {})
+    return ClusterDrift(cluster.name, last_pull, ClusterPlan(cluster=cluster.name, changes=changes))
+
+
+def _last_pull(cluster: Cluster) -> datetime | None:
+    """When the cluster's last successful pull ended."""
+    return (
+        SyncRun.objects.filter(
+            cluster=cluster, action=SyncActionChoices.PULL, state=SyncStateChoices.SUCCEEDED
+        )
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
 
 
 def _as_live(kind: str, name: str, labels: dict, spec: dict | None = None) -> dict[str, Any]:
