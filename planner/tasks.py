@@ -30,7 +30,8 @@ from planner.sync.runs import (
 from planner.sync.schedule import due_clusters
 
 # A run's message is acknowledged only once it ended, and given back to the queue if the
-# worker process died meanwhile: a killed worker's run is run again by another.
+# worker process died meanwhile: a run its worker never started is run by another; one it
+# had started stays claimed (planner.sync.runs.execute_run) until the reaper fails it.
 SYNC_TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 

@@ -71,12 +71,17 @@ def execute_run(
     Kubernetes errors are the run's outcome, not a crash: they end it as failed, except those
     of `retry_on`, which put the run back in the queue and are raised for the task to retry;
     `failure_note` is added to the error of a failed run (how often it was tried)."""
+    started_at = timezone.now()
+    # One statement claims the run, so that two deliveries of its message never both work
+    # on it: a queued run, or a running one whose worker died (its message came back).
+    claimed = SyncRun.objects.filter(
+        Q(state=SyncStateChoices.QUEUED) | _silent(started_at), pk=run_id
+    ).update(
+        state=SyncStateChoices.RUNNING, started_at=started_at, heartbeat_at=started_at, error=""
+    )
     run = SyncRun.objects.select_related("cluster").get(pk=run_id)
-    if run.state not in ACTIVE_STATES:
-        return run  # a message delivered again after its run ended: nothing left to do
-    run.state, run.started_at = SyncStateChoices.RUNNING, timezone.now()
-    run.heartbeat_at, run.error = run.started_at, ""
-    run.save(update_fields=["state", "started_at", "heartbeat_at", "error"])
+    if not claimed:
+        return run  # ended already, or being worked on by another delivery: nothing to do
     try:
         run.summary = work(run)
         run.state = SyncStateChoices.SUCCEEDED
@@ -98,12 +103,16 @@ def execute_run(
 def reap_stale_runs() -> int:
     """Fail the runs still "running" whose heartbeat stopped SYNC_RUN_STALE_S ago: their
     worker died. One statement; returns how many were reaped."""
-    stale_s = settings.SYNC_RUN_STALE_S
     now = timezone.now()
-    cutoff = now - timedelta(seconds=stale_s)
-    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    return SyncRun.objects.filter(silent, state=SyncStateChoices.RUNNING).update(
+    return SyncRun.objects.filter(_silent(now)).update(
         state=SyncStateChoices.FAILED,
-        error=REAPED_ERROR.format(seconds=stale_s),
+        error=REAPED_ERROR.format(seconds=settings.SYNC_RUN_STALE_S),
         finished_at=now,
     )
+
+
+def _silent(now) -> Q:
+    """Runs still "running" whose heartbeat stopped SYNC_RUN_STALE_S before `now`."""
+    cutoff = now - timedelta(seconds=settings.SYNC_RUN_STALE_S)
+    stopped = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    return stopped & Q(state=SyncStateChoices.RUNNING)

@@ -1,7 +1,6 @@
 """The browser UI's cluster page against a real apiserver: the sync badge reads Unknown
 before the first pull and Synced after an apply and a pull; a plan run's page shows its diff.
-The runs are started by the page's buttons and carried out in this process (the tasks' code,
-without the worker)."""
+The runs are started by the page's buttons and carried out by the session's real worker."""
 
 import pytest
 from kubernetes import client
@@ -16,10 +15,14 @@ from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
 from tests.frontend.conftest import make_user
 from tests.kube.factories import ipinstance
-from tests.kube.test_tasks import carry_out
+from tests.kube.test_tasks import wait_for
 from tests.planner.factories import make_network, make_segment
 
-pytestmark = [pytest.mark.kube, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.kube,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("celery_worker"),
+]
 
 
 @pytest.fixture
@@ -31,11 +34,11 @@ def operator(client):
 
 
 def press(operator, cluster, action: str) -> SyncRun:
-    """The page's button of `action`, then the run carried out here."""
+    """The page's button of `action`, and the run it started, once the worker ended it."""
     response = operator.post(f"{object_url(cluster)}run/{action}/")
-    run = SyncRun.objects.get(cluster=cluster, action=action, state=SyncStateChoices.QUEUED)
+    run = SyncRun.objects.filter(cluster=cluster, action=action).latest("pk")
     assert response["Location"] == object_url(run)
-    carry_out(run)
+    wait_for(run)
     assert run.state == SyncStateChoices.SUCCEEDED, run.error
     return run
 
