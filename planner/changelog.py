@@ -21,7 +21,7 @@ from uuid import uuid4
 
 from auditlog import get_logentry_model
 from auditlog.context import auditlog_disabled
-from auditlog.diff import model_instance_diff
+from auditlog.diff import get_field_value, get_fields_in_model, is_primitive, model_instance_diff
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -29,6 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, pre_delete
 from django.utils import timezone
+from django.utils.encoding import smart_str
 
 from planner.choices import ChangeSourceChoices
 from planner.constants import SYNC_RUN_REQUEST_ID_PREFIX
@@ -167,22 +168,62 @@ def record_changes(action: int, pairs: Iterable[tuple[Model | None, Model | None
     """One entry for each (before, after) pair, written in one insert: for the writes that
     send no signal. auditlog's own diff gives the entries the same form as its receivers',
     and auditlog's `disable_auditlog()` turns these off with them."""
+    _write_entries(
+        action,
+        ((after if after is not None else before, _diff(before, after)) for before, after in pairs),
+    )
+
+
+def _diff(before: Model | None, after: Model | None) -> dict | None:
+    use_json = settings.AUDITLOG_STORE_JSON_CHANGES
+    return model_instance_diff(before, after, use_json_for_changes=use_json)
+
+
+def record_bulk_created(instances: list[Model]) -> None:
+    """Entries for the rows `bulk_create` just inserted (their ids set), all of one model."""
+    if instances:
+        changes = _created_changes(instances[0])
+        _write_entries(
+            get_logentry_model().Action.CREATE, ((row, changes(row)) for row in instances)
+        )
+
+
+def _write_entries(action: int, changed: Iterable[tuple[Model, dict | None]]) -> None:
     if auditlog_disabled.get():
         return
     entries = []
-    for before, after in pairs:
-        changes = model_instance_diff(
-            before, after, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
-        )
-        entry = _entry(action, after if after is not None else before, changes)
+    for instance, changes in changed:
+        entry = _entry(action, instance, changes)
         stamp_change(entry)
         entries.append(entry)
     get_logentry_model().objects.bulk_create(entries)
 
 
-def record_bulk_created(instances: list[Model]) -> None:
-    """Entries for the rows `bulk_create` just inserted (their ids set)."""
-    record_changes(get_logentry_model().Action.CREATE, ((None, row) for row in instances))
+def _created_changes(sample: Model) -> Callable[[Model], dict | None]:
+    """auditlog's diff of a new object of `sample`'s model (each tracked field that has a
+    value, from nothing), with the tracked fields found once for all the rows of a bulk
+    create rather than for each row."""
+    registered = auditlog.get_model_fields(type(sample))
+    if registered["mask_fields"]:
+        return partial(_diff, None)  # auditlog's own diff masks them
+    use_json = settings.AUDITLOG_STORE_JSON_CHANGES
+    included, excluded = registered["include_fields"], registered["exclude_fields"]
+    fields = [
+        field
+        for field in get_fields_in_model(sample)
+        if (not included or field.name in included) and field.name not in excluded
+    ]
+    nothing = None if use_json else smart_str(None)
+
+    def changes(row: Model) -> dict | None:
+        diff = {}
+        for field in fields:
+            value = get_field_value(row, field, use_json)
+            if value != nothing:
+                diff[field.name] = (nothing, value if is_primitive(value) else smart_str(value))
+        return diff or None
+
+    return changes
 
 
 def _record_nodes_released(sender, instance, **kwargs) -> None:

@@ -190,6 +190,28 @@ def test_a_carve_of_many_subnets_records_each_under_one_request_id() -> None:
     assert set(entries.values_list("cid", "source")) == {("carve-1", ChangeSourceChoices.CARVE)}
 
 
+def test_a_bulk_created_subnet_is_recorded_as_a_saved_one_is() -> None:
+    segment = make_segment()
+    network = make_network(make_cluster(), "underlay-1", net_id=0)
+    saved, *_ = save_new_subnets(
+        [slice_of(segment, network, "s1", "192.168.56.10", "192.168.56.19")]
+    )
+    bulk, *_ = save_new_subnets(
+        [
+            slice_of(segment, network, "s2", "192.168.56.20", "192.168.56.29"),
+            slice_of(segment, network, "s3", "192.168.56.30", "192.168.56.39"),
+        ]
+    )
+    (by_save,), (by_bulk,) = entries_for(saved), entries_for(bulk)
+
+    assert by_bulk.changes["start"] == [None, "192.168.56.20"]
+    own = ("id", "name", "start", "end")
+    assert {field: value for field, value in by_bulk.changes.items() if field not in own} == {
+        field: value for field, value in by_save.changes.items() if field not in own
+    }
+    assert by_bulk.changes.keys() == by_save.changes.keys()
+
+
 def test_disabling_auditlog_turns_off_the_bulk_entries_too() -> None:
     segment = make_segment()
     network = make_network(make_cluster(), "underlay-1", net_id=0)
