@@ -14,7 +14,6 @@ from frontend.views.generic import (
     ObjectEditView,
     ObjectListView,
 )
-from ipam.constants import Kind
 from planner.api import filtersets
 from planner.choices import SyncActionChoices
 from planner.models import (
@@ -31,7 +30,7 @@ from planner.models import (
 )
 from planner.models.sync import ACTIVE_STATES
 from planner.roles import OBSERVATION_PERMISSIONS, can_operate
-from planner.services.conflicts import Conflict, cluster_conflicts
+from planner.services.conflicts import cluster_conflicts, subnet_conflicts
 from planner.services.drift import missing_exclusions
 from planner.services.manifests import node_labels, subnet_manifest, to_yaml
 from planner.services.networks import delete_network
@@ -384,16 +383,6 @@ def drift_summary(drift: ClusterDrift) -> dict[str, Any]:
         **drift.plan.as_dict(),
         "summary": f"{drift.status} as of the pull of {drift.pulled_at:%Y-%m-%d %H:%M} UTC",
     }
-
-
-def subnet_conflicts(subnet: Subnet) -> list[Conflict]:
-    """Its cluster's conflicts that concern this Subnet: its IPInstances', or its own."""
-    return [
-        conflict
-        for conflict in cluster_conflicts(subnet.cluster).conflicts
-        if conflict.subnet == subnet.name
-        or (conflict.object_kind == Kind.SUBNET and conflict.name == subnet.name)
-    ]
 
 
 class SubnetEditView(ObjectEditView):

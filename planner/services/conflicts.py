@@ -14,7 +14,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from ipam.intervals import IntervalSet
 from planner.addressing import address_key, key_to_text, key_value, parse_address
@@ -74,6 +74,24 @@ class ClusterConflicts:
 
 def cluster_conflicts(cluster: Cluster) -> ClusterConflicts:
     """Every conflict between the cluster's last pull and its plan."""
+    listed = observed_ip_conflicts(cluster, cluster.ip_instances.all())
+    return ClusterConflicts(
+        [*in_unknown_subnets(cluster), *listed.conflicts, *node_conflicts(cluster)],
+        truncated=listed.truncated,
+    )
+
+
+def subnet_conflicts(subnet: Subnet) -> ClusterConflicts:
+    """The conflicts of the IPInstances the cluster's last pull saw in `subnet`."""
+    cluster = subnet.cluster
+    return observed_ip_conflicts(cluster, cluster.ip_instances.filter(subnet_name=subnet.name))
+
+
+def observed_ip_conflicts(
+    cluster: Cluster, ipinstances: QuerySet[ObservedIPInstance]
+) -> ClusterConflicts:
+    """The IPInstances of `ipinstances` on an address the cluster's plan keeps from pods, or
+    outside their Subnet's planned range: at most MAX_CONFLICTS_LISTED of each kind."""
     subnets = list(
         cluster.subnets.order_by("name").values(
             "name", "gateway", "exclude_ips", "segment_id", "pool_id"
@@ -81,15 +99,11 @@ def cluster_conflicts(cluster: Cluster) -> ClusterConflicts:
     )
     # Each list is read with one more than the limit, to tell whether it was cut.
     listed = [
-        on_kept_addresses(cluster, kept_addresses(subnets)),
-        outside_their_subnet(cluster),
+        on_kept_addresses(ipinstances, kept_addresses(subnets)),
+        outside_their_subnet(ipinstances),
     ]
     return ClusterConflicts(
-        [
-            *in_unknown_subnets(cluster),
-            *(conflict for part in listed for conflict in part[:MAX_CONFLICTS_LISTED]),
-            *node_conflicts(cluster),
-        ],
+        [conflict for part in listed for conflict in part[:MAX_CONFLICTS_LISTED]],
         truncated=any(len(part) > MAX_CONFLICTS_LISTED for part in listed),
     )
 
@@ -145,9 +159,12 @@ def kept_addresses(subnets: list[dict]) -> list[PlannedAddresses]:
     return kept
 
 
-def on_kept_addresses(cluster: Cluster, kept: list[PlannedAddresses]) -> list[Conflict]:
-    """IPInstances on an address the plan keeps from pods (or reserves for another pod):
-    one query over the merged ranges, then each found address told what holds it."""
+def on_kept_addresses(
+    ipinstances: QuerySet[ObservedIPInstance], kept: list[PlannedAddresses]
+) -> list[Conflict]:
+    """IPInstances of `ipinstances` on an address the plan keeps from pods (or reserves for
+    another pod): one query over the merged ranges, then each found address told what holds
+    it."""
     by_family: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for entry in kept:
         by_family[entry.family].append((entry.first, entry.last))
@@ -158,7 +175,7 @@ def on_kept_addresses(cluster: Cluster, kept: list[PlannedAddresses]) -> list[Co
     ]
     if not ranges:
         return []
-    found = cluster.ip_instances.filter(reduce(or_, ranges)).order_by("ip_key")
+    found = ipinstances.filter(reduce(or_, ranges)).order_by("ip_key")
     conflicts = []
     for ipinstance in found[: MAX_CONFLICTS_LISTED + 1]:
         family, value = ipinstance.ip_key[0], key_value(ipinstance.ip_key)
@@ -174,12 +191,12 @@ def on_kept_addresses(cluster: Cluster, kept: list[PlannedAddresses]) -> list[Co
     return conflicts
 
 
-def outside_their_subnet(cluster: Cluster) -> list[Conflict]:
-    """IPInstances whose address lies outside the planned start..end of their Subnet (or in
-    another family): one query, the Subnet's window joined by name."""
+def outside_their_subnet(ipinstances: QuerySet[ObservedIPInstance]) -> list[Conflict]:
+    """IPInstances of `ipinstances` whose address lies outside the planned start..end of
+    their Subnet (or in another family): one query, the Subnet's window joined by name."""
     planned = Subnet.objects.filter(cluster_id=OuterRef("cluster_id"), name=OuterRef("subnet_name"))
     found = (
-        cluster.ip_instances.annotate(
+        ipinstances.annotate(
             window_first=Subquery(planned.values("window_first_key")[:1]),
             window_last=Subquery(planned.values("window_last_key")[:1]),
         )

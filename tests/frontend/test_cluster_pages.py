@@ -13,6 +13,7 @@ from frontend.links import object_url
 from planner.choices import SyncActionChoices, SyncOutcomeChoices, SyncStateChoices
 from planner.models import Cluster, ObservedIPInstance, SyncRun, SyncRunResult
 from planner.roles import OPERATOR, VIEWER, assign_role
+from planner.services import conflicts
 from tests.frontend.conftest import PASSWORD
 
 OPERATE_ACTIONS = ["test", "plan", "apply", "pull", "adopt"]
@@ -256,3 +257,46 @@ def test_a_test_connection_run_shows_what_it_found(reader_client, clusters):
     page = reader_client.get(object_url(run)).content.decode()
     assert "<th>server_version</th><td><code>&quot;v1.20.2&quot;</code>" in page
     assert "{&quot;Subnet&quot;: true}" in page
+
+
+def test_a_subnets_page_lists_its_own_conflicts_up_to_the_limit(reader_client, plan, monkeypatch):
+    """Its own IPInstances' conflicts, never cut short by other Subnets' (each kind of
+    conflict lists at most MAX_CONFLICTS_LISTED), and a note where its own were cut."""
+    monkeypatch.setattr(conflicts, "MAX_CONFLICTS_LISTED", 1)
+    prod_a, _ = plan["clusters"]
+    slice_a, block = plan["slices"][0], plan["block"]
+    SyncRun.objects.create(
+        cluster=prod_a,
+        action=SyncActionChoices.PULL,
+        state=SyncStateChoices.SUCCEEDED,
+        finished_at=timezone.now(),
+    )
+    for name, ip, subnet in (
+        ("on-the-gateway", "192.168.56.1", slice_a.name),
+        ("outside-1", "10.99.0.1", block.name),
+        ("outside-2", "10.99.0.2", block.name),
+    ):
+        ObservedIPInstance.objects.create(
+            cluster=prod_a,
+            namespace="default",
+            name=name,
+            ip=ip,
+            subnet_name=subnet,
+            network_name="n",
+            observed_at=timezone.now(),
+        )
+
+    slice_page = conflicts_part(reader_client.get(object_url(slice_a)))
+    block_page = conflicts_part(reader_client.get(object_url(block)))
+
+    assert "192.168.56.1 is outside the planned range of subnet slice-a" in slice_page
+    assert "192.168.56.1 is the gateway of subnet slice-a, the gateway of segment" in slice_page
+    assert "outside-1" not in slice_page and "the last pull saw more" not in slice_page
+    assert "outside-1" in block_page and "on-the-gateway" not in block_page
+    assert "outside-2" not in block_page and "the last pull saw more" in block_page
+
+
+def conflicts_part(page) -> str:
+    """A Subnet page's drift and conflicts panel."""
+    html = page.content.decode()
+    return html[html.index('id="subnet-drift"') : html.index("Observed IPInstances")]
