@@ -138,21 +138,30 @@ def recording_run(run: "SyncRun", source: str) -> AbstractContextManager[ChangeC
 
 def stamp_change(entry: Model) -> None:
     """Fill in who and through what from the current context (ObjectChange.save())."""
+    stamp = current_stamp(type(entry))
+    entry.source = stamp["source"]
+    if entry.actor_id is None and "actor_id" in stamp:
+        entry.actor_id, entry.actor_email = stamp["actor_id"], stamp["actor_email"]
+    if entry.token_id is None and "token_id" in stamp:
+        entry.token_id = stamp["token_id"]
+
+
+def current_stamp(change_model: type[Model]) -> dict:
+    """The current context's who and through what, as an entry's field values."""
     context = _context.get()
-    entry.source = context.source
-    if entry.actor_id is None:
-        user = context.actor()
-        if user is not None and user.is_authenticated:
-            entry.actor = user
-            entry.actor_email = getattr(user, "email", None) or None
-    if entry.token_id is None:
-        token = context.credential()
-        # Signed in by session (or not at all), a request has no token.
-        if isinstance(token, entry._meta.get_field("token").related_model):
-            entry.token = token
+    stamp = {"source": context.source}
+    user = context.actor()
+    if user is not None and user.is_authenticated:
+        stamp["actor_id"] = user.pk
+        stamp["actor_email"] = getattr(user, "email", None) or None
+    token = context.credential()
+    # Signed in by session (or not at all), a request has no token.
+    if isinstance(token, change_model._meta.get_field("token").related_model):
+        stamp["token_id"] = token.pk
+    return stamp
 
 
-def _entry(action: int, instance: Model, changes: dict) -> Model:
+def _entry(action: int, instance: Model, changes: dict | None, **stamp) -> Model:
     return get_logentry_model()(
         content_type=ContentType.objects.get_for_model(instance),
         object_pk=str(instance.pk),
@@ -161,6 +170,7 @@ def _entry(action: int, instance: Model, changes: dict) -> Model:
         action=action,
         changes=changes,
         cid=current_request_id(),
+        **stamp,
     )
 
 
@@ -191,12 +201,12 @@ def record_bulk_created(instances: list[Model]) -> None:
 def _write_entries(action: int, changed: Iterable[tuple[Model, dict | None]]) -> None:
     if auditlog_disabled.get():
         return
-    entries = []
-    for instance, changes in changed:
-        entry = _entry(action, instance, changes)
-        stamp_change(entry)
-        entries.append(entry)
-    get_logentry_model().objects.bulk_create(entries)
+    change_model = get_logentry_model()
+    # One context for the whole write: its stamp is found once.
+    stamp = current_stamp(change_model)
+    change_model.objects.bulk_create(
+        [_entry(action, instance, changes, **stamp) for instance, changes in changed]
+    )
 
 
 def _created_changes(sample: Model) -> Callable[[Model], dict | None]:
