@@ -140,8 +140,9 @@ class NetworkTable(PlannerTable):
 
 
 # Address order as the Subnet indexes hold it, led by the family (which each key's first
-# byte repeats): a sorted page is read from an index, not sorted from the whole table.
-SUBNET_CIDR_ORDER = ("family", "first_key", "last_key")
+# byte repeats): a sorted page is read from an index, not sorted from the whole table. The
+# slices of one segment share its CIDR: among them, where each window starts.
+SUBNET_CIDR_ORDER = ("family", "first_key", "last_key", "window_first_key")
 # Windows never overlap within a family, so they end in the order they start: both columns
 # sort by the (family, window_first_key) index.
 SUBNET_WINDOW_ORDER = ("family", "window_first_key")
