@@ -123,3 +123,27 @@ def test_the_cluster_and_run_pages_cost_the_same_queries_at_any_size(planner_cli
     assert queries(planner_client, "/") == dashboard
     page = planner_client.get(object_url(cluster)).content.decode()
     assert "Conflicts (12)" in page
+
+
+def test_a_segment_and_a_pool_page_cost_the_same_queries_however_many_subnets(planner_client):
+    """The IP map reads the subnets in one query and names only those it draws alone; the
+    tables below it are paged."""
+    clusters = [make_cluster(f"many-{index}") for index in range(3)]
+    underlays = [make_network(cluster, "vlan", net_id=0) for cluster in clusters]
+    overlays = [make_network(cluster, "init", type="Overlay", net_id=4) for cluster in clusters]
+    segment = make_segment("10.40.0.0/16", "10.40.0.1", name="many")
+    pool = make_pool("10.64.0.0/10", name="many")
+
+    def grow_subnets(start: int, count: int) -> None:
+        for index in range(start, start + count):
+            carve_segment(segment, network=underlays[index % 3], name=f"s{index}", size=4)
+            carve_pool(pool, network=overlays[index % 3], name=f"b{index}", prefixlen=26)
+        # One of each wide enough to be drawn alone.
+        carve_segment(segment, network=underlays[0], name=f"wide-slice-{start}", size=512)
+        carve_pool(pool, network=overlays[0], name=f"wide-block-{start}", prefixlen=16)
+
+    grow_subnets(0, 3)
+    few = queries(planner_client, object_url(segment)), queries(planner_client, object_url(pool))
+    grow_subnets(3, 60)
+    many = queries(planner_client, object_url(segment)), queries(planner_client, object_url(pool))
+    assert many == few
