@@ -213,6 +213,9 @@ def test_plan_apply_and_pull_a_cluster_from_its_page(browser_page, celery_worker
     expect(page.locator("#cluster-badges")).to_contain_text("Synced")
     expect(page.locator("#cluster-badges")).to_contain_text("reachable")
     page.screenshot(path=SCREENSHOTS / "cluster.png", full_page=True)
+    # The dashboard's row asks for its status once shown.
+    page.get_by_role("link", name="Hybridplan").click()
+    expect(page.locator("#clusters")).to_contain_text("Synced")
 
     # The global search finds the pod by its address.
     page.locator("#global-search").fill(POD_ADDRESS)
