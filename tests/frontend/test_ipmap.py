@@ -2,8 +2,6 @@
 of equal spans, so a /16 and an IPv6 /64 stay a few hundred rectangles; many subnets are
 bands that name how many of which clusters they hold."""
 
-import ipaddress
-
 import pytest
 
 from frontend.ipmap import (
@@ -24,6 +22,7 @@ from frontend.links import object_url, object_urls
 from planner.addressing import address_key, key_value, parse_address
 from planner.models import ObservedIPInstance, Subnet
 from planner.services.carving import carve_segment
+from tests.frontend.conftest import bulk_slices
 from tests.planner.factories import (
     make_cluster,
     make_network,
@@ -152,32 +151,6 @@ def test_blocks_that_share_a_pixel_are_one_rectangle_naming_how_many():
 def test_the_map_links_each_subnet_to_its_page(plan):
     for subnet in (*plan["slices"], plan["block"]):
         assert object_urls(Subnet)(subnet.pk) == object_url(subnet)
-
-
-def bulk_slices(
-    segment, networks: list, count: int, size: int, first_offset: int = 2, prefix: str = "s"
-) -> None:
-    """`count` slices of `size` addresses from `first_offset` up, dealt round `networks`'
-    clusters, written at once (carving them one by one would take minutes)."""
-    first = int(ipaddress.ip_network(segment.cidr).network_address) + first_offset
-    slices = []
-    for index in range(count):
-        start = first + index * size
-        network = networks[index % len(networks)]
-        subnet = Subnet(
-            network=network,
-            segment=segment,
-            name=f"{prefix}{index}",
-            cidr=segment.cidr,
-            gateway=segment.gateway,
-            start=str(ipaddress.ip_address(start)),
-            end=str(ipaddress.ip_address(start + size - 1)),
-            net_id=0,
-        )
-        subnet.cluster_id = network.cluster_id
-        subnet.normalize_addresses()
-        slices.append(subnet)
-    Subnet.objects.bulk_create(slices)
 
 
 def wide_segment(clusters: int) -> tuple:
