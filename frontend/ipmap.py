@@ -77,6 +77,8 @@ KIND_STYLES = {
     "observed": ("observed pod IPs", "rgba(0,0,0,0.45)"),
 }
 FREE_FILL = "#ffffff"
+# Observed pod IPs are drawn in bands of one style: a cluster id they all share.
+ANY_CLUSTER = 0
 DRAWING_ORDER = {kind: index for index, kind in enumerate(["free", *KIND_STYLES])}
 SUBNET_ORDER = DRAWING_ORDER["subnet"]
 
@@ -440,13 +442,35 @@ def _free_cells(layout: MapLayout, taken: IntervalSet) -> list[MapInterval]:
 
 
 def _observed(first_key: bytes, last_key: bytes) -> IntervalSet:
-    """Observed pod IPs in the span, merged into runs: read as keys, in address order."""
+    """Observed pod IPs in the span of a grid (a /24 at most), merged into runs: read as keys,
+    in address order."""
     keys = (
         ObservedIPInstance.objects.filter(ip_key__gte=first_key, ip_key__lte=last_key)
         .order_by("ip_key")
         .values_list("ip_key", flat=True)
     )
     return IntervalSet.from_sorted((key_value(key), key_value(key)) for key in keys.iterator())
+
+
+def _observed_rects(layout: MapLayout, first_key: bytes, last_key: bytes) -> list[MapRect]:
+    """Observed pod IPs in the span, in bands as subnets are (one style, whatever cluster
+    observed them): a band every address of which is observed names its range, another
+    how many it holds."""
+    rows = (
+        ObservedIPInstance.objects.filter(ip_key__gte=first_key, ip_key__lte=last_key)
+        .order_by()
+        .values_list("pk", "ip_key")
+    )
+    groups = group_by_cell(layout, ((pk, key, key, ANY_CLUSTER) for pk, key in rows))
+    text, fill = KIND_STYLES["observed"]
+    rects = []
+    for band in subnet_bands(layout, groups):
+        span = span_text(layout.family, band.first, band.last)
+        every = band.count == band.last - band.first + 1
+        title = f"{text} {span}" if every else f"{band.count:,} {text} in {span}"
+        place = (band.x0, layout.y(band.row), band.x1 - band.x0, ROW_HEIGHT)
+        rects.append(MapRect(*place, fill, title, ""))
+    return rects
 
 
 def _ranges(family: int, kind: str, ranges: Iterable[Interval], what: str) -> list[MapInterval]:
@@ -491,18 +515,28 @@ def _cluster_names(ids: Iterable[int]) -> dict[int, str]:
 
 
 def _draw(
-    layout: MapLayout, intervals: list[MapInterval], subnets, fields: tuple[str, str], noun: str
+    layout: MapLayout,
+    intervals: list[MapInterval],
+    space,
+    subnets,
+    fields: tuple[str, str],
+    noun: str,
 ) -> IPMap:
-    """`intervals` (what is not a subnet) and the `subnets` (their `fields` range): one by
-    one on a grid, in bands otherwise."""
+    """`intervals` (what is neither a subnet nor observed), the `subnets` (their `fields`
+    range) and the pod IPs observed in the `space`: one by one on a grid, in bands
+    otherwise."""
+    family, observed_rects = layout.family, []
     if layout.grid:
-        cells, cluster_ids = _subnets(subnets, layout.family, fields)
-        intervals += cells
+        cells, cluster_ids = _subnets(subnets, family, fields)
+        observed = _observed(space.first_key, space.last_key)
+        intervals += [*cells, *_ranges(family, "observed", observed, "observed pod IPs")]
         taken = IntervalSet((interval.first, interval.last) for interval in intervals)
         intervals += _free_cells(layout, taken)
         subnet_rects = []
         clusters = _cluster_names(cluster_ids)
     else:
+        # Drawn last, on top of everything (KIND_STYLES' order).
+        observed_rects = _observed_rects(layout, space.first_key, space.last_key)
         # Four plain values a row, in no order: the database need not sort them.
         ranges = subnets.order_by().values_list("pk", *fields, "cluster_id")
         groups = group_by_cell(layout, ranges)
@@ -517,13 +551,13 @@ def _draw(
         width=LABEL_WIDTH + WIDTH,
         height=layout.y(layout.rows),
         scale=layout.scale(),
-        rects=[*layout.rects(below), *subnet_rects, *layout.rects(above)],
+        rects=[*layout.rects(below), *subnet_rects, *layout.rects(above), *observed_rects],
         labels=[(layout.y(row) + ROW_HEIGHT - 4, layout.label(row)) for row in range(layout.rows)],
     )
     drawing.legend = [(cluster_colour(pk), f"cluster {name}") for pk, name in clusters.items()]
     if any(MIXED_FILL in (rect.lanes or (rect.fill,)) for rect in drawing.rects):
         drawing.legend.append((MIXED_FILL, "several clusters (zoomed out)"))
-    kinds = {interval.kind for interval in intervals}
+    kinds = {interval.kind for interval in intervals} | ({"observed"} if observed_rects else set())
     drawing.legend += [
         (fill, text) for kind, (text, fill) in KIND_STYLES.items() if kind in kinds and text
     ]
@@ -554,13 +588,10 @@ def segment_map(segment: NodeSegment, links: Callable[[int], str]) -> IPMap:
             for name, key in nodes
         ),
         *_reservations(segment, family),
-        *_ranges(
-            family, "observed", _observed(segment.first_key, segment.last_key), "observed pod IPs"
-        ),
     ]
     layout = MapLayout(family, first, last, links)
     slices = Subnet.objects.filter(segment=segment)
-    return _draw(layout, intervals, slices, WINDOW_FIELDS, "slices")
+    return _draw(layout, intervals, segment, slices, WINDOW_FIELDS, "slices")
 
 
 def pool_map(pool: AddressPool, links: Callable[[int], str]) -> IPMap:
@@ -568,9 +599,6 @@ def pool_map(pool: AddressPool, links: Callable[[int], str]) -> IPMap:
     observed pod IPs; the rest is free."""
     family = pool.family
     first, last = pool_range(pool)
-    intervals = [
-        *_reservations(pool, family),
-        *_ranges(family, "observed", _observed(pool.first_key, pool.last_key), "observed pod IPs"),
-    ]
     layout = MapLayout(family, first, last, links)
-    return _draw(layout, intervals, Subnet.objects.filter(pool=pool), CIDR_FIELDS, "blocks")
+    blocks = Subnet.objects.filter(pool=pool)
+    return _draw(layout, _reservations(pool, family), pool, blocks, CIDR_FIELDS, "blocks")

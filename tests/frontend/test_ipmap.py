@@ -227,6 +227,35 @@ def test_an_ipv6_64_of_many_slices_stays_a_few_bands():
     assert band.fill == cluster_colour(network.cluster_id)
 
 
+def test_thousands_of_observed_pod_ips_are_a_band_per_row():
+    segment, networks = wide_segment(1)
+    cluster = networks[0].cluster
+    # Every other address from 10.30.0.10: 4,000 pod IPs over 8,000 addresses.
+    ObservedIPInstance.objects.bulk_create(
+        ObservedIPInstance(
+            cluster=cluster,
+            namespace="default",
+            name=f"many-{index}",
+            ip=f"10.30.{(10 + 2 * index) // 256}.{(10 + 2 * index) % 256}",
+            ip_key=address_key(4, parse_address("10.30.0.0").value + 10 + 2 * index),
+            subnet_name="pods",
+            network_name="vlan",
+            observed_at="2026-12-03T10:00Z",
+        )
+        for index in range(4000)
+    )
+    observe(cluster, Subnet(name="pods", network=networks[0]), ["10.30.200.7"])
+    drawing = segment_map(segment, object_urls(Subnet))
+    observed = [rect for rect in drawing.rects if "observed pod IPs" in rect.title]
+    assert [rect.title for rect in observed[:2]] == [
+        "507 observed pod IPs in 10.30.0.10-10.30.3.254 (1,013)",
+        "512 observed pod IPs in 10.30.4.0-10.30.7.254 (1,023)",
+    ]
+    assert len(observed) == 9 and observed[-1].title == "observed pod IPs 10.30.200.7"
+    assert sum(int(rect.title.split()[0]) for rect in observed[:-1]) == 4000
+    assert ("rgba(0,0,0,0.45)", "observed pod IPs") in drawing.legend
+
+
 def test_slices_inside_one_cell_are_counted_together_and_one_crossing_is_alone():
     # A /16 in rows of 1,024 addresses: cells of 16.
     layout = MapLayout(4, 0, 2**16 - 1, str)
