@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,3 +101,12 @@ def test_the_dashboard_shows_clusters_runs_and_the_fullest_spaces(reader_client,
     assert [pool for pool, _ in response.context["pools"]] == [plan["pool"]]
     assert "never synced" in page and 'class="badge failed"' in page
     assert 'class="badge unreachable"' in page and "not reached yet" in page
+
+
+def test_a_dashboard_row_needs_a_signed_in_user_and_a_cluster(reader_client, plan):
+    prod_a, _ = plan["clusters"]
+    response = Client().get(dashboard_row(prod_a))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse('planner:login')}?next=")
+    missing = reverse("planner:dashboard_cluster", args=[999_999])
+    assert reader_client.get(missing).status_code == 404
