@@ -4,21 +4,17 @@ bands that name how many of which clusters they hold."""
 
 import pytest
 
-from frontend.ipmap import (
+from frontend.ipmap import MAX_LANES, cluster_colour, pool_map, segment_map
+from frontend.links import object_url, object_urls
+from frontend.mapbands import SubnetGroup, group_by_cell
+from frontend.maplayout import (
     BAND_CELLS_PER_ROW,
     CELL_GRID_MAX,
     MAP_ROWS,
-    MAX_LANES,
     MIN_WIDTH,
     MIXED_FILL,
     MapLayout,
-    SubnetGroup,
-    cluster_colour,
-    group_by_cell,
-    pool_map,
-    segment_map,
 )
-from frontend.links import object_url, object_urls
 from planner.addressing import address_key, key_value, parse_address
 from planner.models import ObservedIPInstance, Subnet
 from planner.services.carving import carve_segment
