@@ -1,35 +1,42 @@
 """The IP map of a node segment or an address pool: its intervals drawn as rows of equal
-address spans, never one element per address of a large range.
+address spans, never one element per address of a large range (frontend.maplayout).
 
-A space of at most CELL_GRID_MAX addresses (a /24) is a grid of one cell per address;
-anything larger is MAP_ROWS rows, each interval a rectangle as wide as its share of the row
-(at least MIN_WIDTH, so a single node IP stays visible). Intervals that would share a pixel
-are drawn as one rectangle that names how many it holds, so a /8 holding 50,000 blocks is
-a few hundred rectangles. The intervals come from the planner's interval arithmetic
-(planner.services.space) and are read as plain values; this module only lays them out."""
+Subnets are drawn as bands (frontend.mapbands): the subnets inside one cell of a row are
+counted together, and touching cells become one band that names how many subnets of which
+clusters it holds, one coloured lane per cluster. A subnet at least LINK_MIN_WIDTH wide is
+drawn alone and links to its page. So a segment of 10,000 slices or a /8 of 50,000 blocks
+is a few dozen elements, and subnets' names are read only for those drawn alone; observed
+pod IPs are banded the same way. The intervals come from the planner's interval arithmetic
+(planner.services.space) and are read as plain values; this module reads and styles them."""
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from itertools import groupby
+from collections.abc import Callable, Iterable
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
-
+from frontend.mapbands import Band, group_by_cell, subnet_bands
+from frontend.maplayout import (
+    LABEL_WIDTH,
+    MIXED_FILL,
+    ROW_HEIGHT,
+    WIDTH,
+    IPMap,
+    MapInterval,
+    MapLayout,
+    MapRect,
+    span_text,
+)
 from ipam.addresses import int_to_text
 from ipam.intervals import Interval, IntervalSet
 from planner.addressing import key_value
 from planner.choices import ReservationKindChoices
-from planner.models import AddressPool, Node, NodeSegment, ObservedIPInstance, Subnet
+from planner.models import AddressPool, Cluster, Node, NodeSegment, ObservedIPInstance, Subnet
+from planner.querysets import CIDR_FIELDS, WINDOW_FIELDS
 from planner.services.space import pool_range, segment_gateway, segment_usable
 
-CELL_GRID_MAX = 256
-GRID_COLUMNS = 16
-MAP_ROWS = 64
-WIDTH = 1024
-ROW_HEIGHT = 20
-ROW_GAP = 2
-LABEL_WIDTH = 260
-MIN_WIDTH = 2
+# A band of several clusters has one lane per cluster, at least MIN_LANE_HEIGHT high; beyond
+# MAX_LANES clusters, the last lane stands for the rest.
+MIN_LANE_HEIGHT = 2
+MAX_LANES = ROW_HEIGHT // MIN_LANE_HEIGHT
+# How many clusters a band's title names.
+TITLE_CLUSTERS = 5
 # One colour per cluster, picked by its id: stable across pages and runs.
 CLUSTER_PALETTE = (
     "#4e79a7",
@@ -43,8 +50,6 @@ CLUSTER_PALETTE = (
     "#e15759",
     "#86bcb6",
 )
-# Subnets of several clusters that share a pixel.
-MIXED_FILL = "#6b6b6b"
 # Kinds of interval, in drawing order (later ones on top); their legend text and fill.
 KIND_STYLES = {
     "unusable": ("not usable (network, broadcast)", "#d9d9d9"),
@@ -56,176 +61,56 @@ KIND_STYLES = {
     "observed": ("observed pod IPs", "rgba(0,0,0,0.45)"),
 }
 FREE_FILL = "#ffffff"
+# Observed pod IPs are drawn in bands of one style: a cluster id they all share.
+ANY_CLUSTER = 0
 DRAWING_ORDER = {kind: index for index, kind in enumerate(["free", *KIND_STYLES])}
+SUBNET_ORDER = DRAWING_ORDER["subnet"]
 
 
 def cluster_colour(cluster_id: int) -> str:
     return CLUSTER_PALETTE[cluster_id % len(CLUSTER_PALETTE)]
 
 
-def span_text(family: int, first: int, last: int) -> str:
-    if first == last:
-        return int_to_text(first, family)
-    return f"{int_to_text(first, family)}-{int_to_text(last, family)} ({last - first + 1:,})"
+class SubnetDrawing:
+    """The bands of a space's subnets (their `fields` range) as rectangles: a lone subnet
+    titled with its name and whole range and linked to its page, a band titled with how many
+    `noun` of which clusters it holds."""
 
+    def __init__(self, layout: MapLayout, clusters: dict[int, str], fields, noun: str) -> None:
+        self.layout, self.clusters, self.fields, self.noun = layout, clusters, fields, noun
 
-@dataclass(frozen=True)
-class MapInterval:
-    first: int
-    last: int
-    kind: str
-    title: str
-    fill: str
-    # The Subnet this interval is, if it is one: its rectangle links to it.
-    subnet_id: int | None = None
+    def rects(self, bands: list[Band]) -> list[MapRect]:
+        lone = Subnet.objects.filter(pk__in=[band.pk for band in bands if band.count == 1])
+        titles = {
+            pk: f"{name} {span_text(self.layout.family, key_value(first), key_value(last))}"
+            for pk, name, first, last in lone.values_list("pk", "name", *self.fields)
+        }
+        return [self._rect(band, titles) for band in bands]
 
-
-@dataclass(frozen=True)
-class MapRect:
-    x: int
-    y: int
-    width: int
-    height: int
-    fill: str
-    title: str
-    href: str
-
-
-@dataclass
-class IPMap:
-    """What the template draws: rectangles, row labels, a legend and the scale."""
-
-    width: int
-    height: int
-    scale: str
-    rects: list[MapRect] = field(default_factory=list)
-    labels: list[tuple[int, str]] = field(default_factory=list)
-    legend: list[tuple[str, str]] = field(default_factory=list)
-
-    def svg_rects(self) -> SafeString:
-        """The rectangles as SVG elements, linked where they are one Subnet, built here
-        rather than by a template loop over thousands. Titles are escaped; the other values
-        are numbers, this module's colours and the UI's own URLs."""
-        return mark_safe("".join(map(_svg_rect, self.rects)))
-
-
-def _svg_rect(rect: MapRect) -> str:
-    element = (
-        f'<rect x="{rect.x}" y="{rect.y}" width="{rect.width}" height="{rect.height}" '
-        f'fill="{rect.fill}"><title>{escape(rect.title)}</title></rect>'
-    )
-    return f'<a href="{escape(rect.href)}">{element}</a>' if rect.href else element
-
-
-@dataclass
-class _Run:
-    """Intervals of one kind drawn as one rectangle of a row, as they share pixels."""
-
-    row: int
-    x0: int
-    x1: int
-    members: list[MapInterval]
-
-
-class MapLayout:
-    """Rows of `row_span` addresses from `first`, in the drawing's coordinates."""
-
-    def __init__(self, family: int, first: int, last: int, links: Callable[[int], str]):
-        self.family, self.first, self.last, self.links = family, first, last, links
-        size = last - first + 1
-        self.grid = size <= CELL_GRID_MAX
-        self.row_span = GRID_COLUMNS if self.grid else -(-size // MAP_ROWS)
-        self.rows = -(-size // self.row_span)
-
-    def x(self, offset: int) -> int:
-        return LABEL_WIDTH + offset * WIDTH // self.row_span
-
-    def y(self, row: int) -> int:
-        return row * (ROW_HEIGHT + ROW_GAP)
-
-    def pieces(self, first: int, last: int) -> Iterator[tuple[int, int, int]]:
-        """(row, first offset, last offset) of each row [first, last] touches."""
-        first, last = max(first, self.first), min(last, self.last)
-        while first <= last:
-            row, offset = divmod(first - self.first, self.row_span)
-            end = min(last - self.first, (row + 1) * self.row_span - 1) - row * self.row_span
-            yield row, offset, end
-            first = self.first + row * self.row_span + end + 1
-
-    def rects(self, intervals: list[MapInterval]) -> list[MapRect]:
-        """Rectangles of `intervals`, sorted by kind in drawing order, each kind's in
-        address order."""
-        draw = self._cells if self.grid else self._runs
-        rects: list[MapRect] = []
-        for _, group in groupby(intervals, key=lambda interval: interval.kind):
-            rects.extend(draw(group))
-        return rects
-
-    def _cells(self, intervals: Iterable[MapInterval]) -> Iterator[MapRect]:
-        """One cell per address (a /24 at most), with a gap between cells."""
-        for interval in intervals:
-            href = self._href(interval)
-            for row, start, end in self.pieces(interval.first, interval.last):
-                for column in range(start, end + 1):
-                    x = self.x(column)
-                    width = self.x(column + 1) - x - 1
-                    yield MapRect(
-                        x, self.y(row), width, ROW_HEIGHT, interval.fill, interval.title, href
-                    )
-
-    def _runs(self, intervals: Iterable[MapInterval]) -> Iterator[MapRect]:
-        run = None
-        for interval in intervals:
-            for row, start, end in self.pieces(interval.first, interval.last):
-                x0 = self.x(start)
-                x1 = max(x0 + MIN_WIDTH, self.x(end + 1))
-                if run is not None and run.row == row and x0 < run.x1:
-                    run.x1 = max(run.x1, x1)
-                    if run.members[-1] is not interval:
-                        run.members.append(interval)
-                    continue
-                if run is not None:
-                    yield self._run_rect(run)
-                run = _Run(row, x0, x1, [interval])
-        if run is not None:
-            yield self._run_rect(run)
-
-    def _run_rect(self, run: _Run) -> MapRect:
-        members = run.members
-        if len(members) == 1:
-            only = members[0]
-            return MapRect(
-                run.x0,
-                self.y(run.row),
-                run.x1 - run.x0,
-                ROW_HEIGHT,
-                only.fill,
-                only.title,
-                self._href(only),
-            )
-        fills = {member.fill for member in members}
-        span = span_text(self.family, members[0].first, members[-1].last)
-        title = f"{len(members):,} {members[0].kind} intervals in {span}"
-        return MapRect(
-            run.x0,
-            self.y(run.row),
-            run.x1 - run.x0,
-            ROW_HEIGHT,
-            fills.pop() if len(fills) == 1 else MIXED_FILL,
-            title,
-            "",
+    def _rect(self, band: Band, titles: dict[int, str]) -> MapRect:
+        layout = self.layout
+        clusters = sorted(band.clusters, key=lambda pk: self.clusters[pk])
+        place = (band.x0, layout.y(band.row), band.x1 - band.x0, ROW_HEIGHT)
+        if band.count == 1:
+            title = f"{self.clusters[clusters[0]]}/{titles[band.pk]}"
+            return MapRect(*place, cluster_colour(clusters[0]), title, layout.links(band.pk))
+        span = span_text(layout.family, band.first, band.last)
+        named = ", ".join(self.clusters[pk] for pk in clusters[:TITLE_CLUSTERS])
+        if len(clusters) == 1:
+            title = f"{band.count:,} {self.noun} of cluster {named} in {span}"
+            return MapRect(*place, cluster_colour(clusters[0]), title, "")
+        more = len(clusters) - TITLE_CLUSTERS
+        title = f"{band.count:,} {self.noun} of {len(clusters)} clusters in {span}: {named}" + (
+            f" and {more} more" if more > 0 else ""
         )
+        return MapRect(*place, MIXED_FILL, title, "", _lanes(clusters))
 
-    def _href(self, interval: MapInterval) -> str:
-        return "" if interval.subnet_id is None else self.links(interval.subnet_id)
 
-    def label(self, row: int) -> str:
-        return int_to_text(self.first + row * self.row_span, self.family)
-
-    def scale(self) -> str:
-        if self.grid:
-            return f"one cell per address, {GRID_COLUMNS} per row"
-        return f"each row {self.row_span:,} addresses"
+def _lanes(clusters: list[int]) -> tuple[str, ...]:
+    """A lane's fill per cluster; the last stands for the rest if they are too many."""
+    if len(clusters) <= MAX_LANES:
+        return tuple(map(cluster_colour, clusters))
+    return (*map(cluster_colour, clusters[: MAX_LANES - 1]), MIXED_FILL)
 
 
 def _free_cells(layout: MapLayout, taken: IntervalSet) -> list[MapInterval]:
@@ -238,13 +123,35 @@ def _free_cells(layout: MapLayout, taken: IntervalSet) -> list[MapInterval]:
 
 
 def _observed(first_key: bytes, last_key: bytes) -> IntervalSet:
-    """Observed pod IPs in the span, merged into runs: read as keys, in address order."""
+    """Observed pod IPs in the span of a grid (a /24 at most), merged into runs: read as keys,
+    in address order."""
     keys = (
         ObservedIPInstance.objects.filter(ip_key__gte=first_key, ip_key__lte=last_key)
         .order_by("ip_key")
         .values_list("ip_key", flat=True)
     )
     return IntervalSet.from_sorted((key_value(key), key_value(key)) for key in keys.iterator())
+
+
+def _observed_rects(layout: MapLayout, first_key: bytes, last_key: bytes) -> list[MapRect]:
+    """Observed pod IPs in the span, in bands as subnets are (one style, whatever cluster
+    observed them): a band every address of which is observed names its range, another
+    how many it holds."""
+    rows = (
+        ObservedIPInstance.objects.filter(ip_key__gte=first_key, ip_key__lte=last_key)
+        .order_by()
+        .values_list("pk", "ip_key")
+    )
+    groups = group_by_cell(layout, ((pk, key, key, ANY_CLUSTER) for pk, key in rows))
+    text, fill = KIND_STYLES["observed"]
+    rects = []
+    for band in subnet_bands(layout, groups):
+        span = span_text(layout.family, band.first, band.last)
+        every = band.count == band.last - band.first + 1
+        title = f"{text} {span}" if every else f"{band.count:,} {text} in {span}"
+        place = (band.x0, layout.y(band.row), band.x1 - band.x0, ROW_HEIGHT)
+        rects.append(MapRect(*place, fill, title, ""))
+    return rects
 
 
 def _ranges(family: int, kind: str, ranges: Iterable[Interval], what: str) -> list[MapInterval]:
@@ -267,43 +174,71 @@ def _reservations(space, family: int) -> list[MapInterval]:
     return intervals
 
 
-def _subnets(subnets, family: int, fields: tuple[str, str]) -> list[MapInterval]:
-    """The subnets' ranges (`fields`) in address order, read as values, not models."""
+def _subnets(subnets, family: int, fields: tuple[str, str]) -> tuple[list[MapInterval], set]:
+    """The subnets of a grid (a /24 at most) one by one, in address order, as values; and
+    their clusters' ids."""
     first_field, last_field = fields
     rows = subnets.order_by(first_field).values_list(
         "pk", "name", first_field, last_field, "cluster_id", "cluster__name"
     )
-    intervals = []
-    for pk, name, first_key, last_key, cluster_id, cluster_name in rows.iterator():
+    intervals, clusters = [], set()
+    for pk, name, first_key, last_key, cluster_id, cluster_name in rows:
         first, last = key_value(first_key), key_value(last_key)
         title = f"{cluster_name}/{name} {span_text(family, first, last)}"
         intervals.append(MapInterval(first, last, "subnet", title, cluster_colour(cluster_id), pk))
-    return intervals
+        clusters.add(cluster_id)
+    return intervals, clusters
 
 
-def _clusters(subnets) -> dict[int, str]:
-    return dict(
-        subnets.order_by("cluster__name").values_list("cluster_id", "cluster__name").distinct()
-    )
+def _cluster_names(ids: Iterable[int]) -> dict[int, str]:
+    """Names by id, in name order (the legend's)."""
+    return dict(Cluster.objects.filter(pk__in=set(ids)).order_by("name").values_list("pk", "name"))
 
 
-def _draw(layout: MapLayout, intervals: list[MapInterval], clusters: dict) -> IPMap:
+def _draw(
+    layout: MapLayout,
+    intervals: list[MapInterval],
+    space,
+    subnets,
+    fields: tuple[str, str],
+    noun: str,
+) -> IPMap:
+    """`intervals` (what is neither a subnet nor observed), the `subnets` (their `fields`
+    range) and the pod IPs observed in the `space`: one by one on a grid, in bands
+    otherwise."""
+    family, observed_rects = layout.family, []
     if layout.grid:
+        cells, cluster_ids = _subnets(subnets, family, fields)
+        observed = _observed(space.first_key, space.last_key)
+        intervals += [*cells, *_ranges(family, "observed", observed, "observed pod IPs")]
         taken = IntervalSet((interval.first, interval.last) for interval in intervals)
-        intervals = _free_cells(layout, taken) + intervals
-    # Stable: each kind keeps its address order.
+        intervals += _free_cells(layout, taken)
+        subnet_rects = []
+        clusters = _cluster_names(cluster_ids)
+    else:
+        # Drawn last, on top of everything (KIND_STYLES' order).
+        observed_rects = _observed_rects(layout, space.first_key, space.last_key)
+        # Four plain values a row, in no order: the database need not sort them.
+        ranges = subnets.order_by().values_list("pk", *fields, "cluster_id")
+        groups = group_by_cell(layout, ranges)
+        clusters = _cluster_names(pk for group in groups for pk in group.clusters)
+        bands = SubnetDrawing(layout, clusters, fields, noun)
+        subnet_rects = bands.rects(subnet_bands(layout, groups))
+    # Stable: each kind keeps its address order. Bands go where subnets are drawn.
     intervals.sort(key=lambda interval: DRAWING_ORDER[interval.kind])
+    below = [interval for interval in intervals if DRAWING_ORDER[interval.kind] <= SUBNET_ORDER]
+    above = intervals[len(below) :]
     drawing = IPMap(
         width=LABEL_WIDTH + WIDTH,
         height=layout.y(layout.rows),
         scale=layout.scale(),
-        rects=layout.rects(intervals),
+        rects=[*layout.rects(below), *subnet_rects, *layout.rects(above), *observed_rects],
         labels=[(layout.y(row) + ROW_HEIGHT - 4, layout.label(row)) for row in range(layout.rows)],
     )
     drawing.legend = [(cluster_colour(pk), f"cluster {name}") for pk, name in clusters.items()]
-    if any(rect.fill == MIXED_FILL for rect in drawing.rects):
+    if any(MIXED_FILL in (rect.lanes or (rect.fill,)) for rect in drawing.rects):
         drawing.legend.append((MIXED_FILL, "several clusters (zoomed out)"))
-    kinds = {interval.kind for interval in intervals}
+    kinds = {interval.kind for interval in intervals} | ({"observed"} if observed_rects else set())
     drawing.legend += [
         (fill, text) for kind, (text, fill) in KIND_STYLES.items() if kind in kinds and text
     ]
@@ -319,11 +254,9 @@ def segment_map(segment: NodeSegment, links: Callable[[int], str]) -> IPMap:
     lo, hi = segment_usable(segment)
     unusable = IntervalSet([(first, last)]).subtract(IntervalSet([(lo, hi)] if lo <= hi else []))
     nodes = Node.objects.filter(segment=segment).order_by("ip_key").values_list("name", "ip_key")
-    slices = Subnet.objects.filter(segment=segment)
     node_fill = KIND_STYLES["node"][1]
     intervals = [
         *_ranges(family, "unusable", unusable, "not usable"),
-        *_subnets(slices, family, ("window_first_key", "window_last_key")),
         *_ranges(family, "gateway", segment_gateway(segment), "gateway"),
         *(
             MapInterval(
@@ -336,11 +269,10 @@ def segment_map(segment: NodeSegment, links: Callable[[int], str]) -> IPMap:
             for name, key in nodes
         ),
         *_reservations(segment, family),
-        *_ranges(
-            family, "observed", _observed(segment.first_key, segment.last_key), "observed pod IPs"
-        ),
     ]
-    return _draw(MapLayout(family, first, last, links), intervals, _clusters(slices))
+    layout = MapLayout(family, first, last, links)
+    slices = Subnet.objects.filter(segment=segment)
+    return _draw(layout, intervals, segment, slices, WINDOW_FIELDS, "slices")
 
 
 def pool_map(pool: AddressPool, links: Callable[[int], str]) -> IPMap:
@@ -348,10 +280,6 @@ def pool_map(pool: AddressPool, links: Callable[[int], str]) -> IPMap:
     observed pod IPs; the rest is free."""
     family = pool.family
     first, last = pool_range(pool)
+    layout = MapLayout(family, first, last, links)
     blocks = Subnet.objects.filter(pool=pool)
-    intervals = [
-        *_subnets(blocks, family, ("first_key", "last_key")),
-        *_reservations(pool, family),
-        *_ranges(family, "observed", _observed(pool.first_key, pool.last_key), "observed pod IPs"),
-    ]
-    return _draw(MapLayout(family, first, last, links), intervals, _clusters(blocks))
+    return _draw(layout, _reservations(pool, family), pool, blocks, CIDR_FIELDS, "blocks")

@@ -139,13 +139,22 @@ class NetworkTable(PlannerTable):
         fields = ["name", "cluster", "type", "mode", "net_id"]
 
 
+# Address order as the Subnet indexes hold it, led by the family (which each key's first
+# byte repeats): a sorted page is read from an index, not sorted from the whole table. The
+# slices of one segment share its CIDR: among them, where each window starts.
+SUBNET_CIDR_ORDER = ("family", "first_key", "last_key", "window_first_key")
+# Windows never overlap within a family, so they end in the order they start: both columns
+# sort by the (family, window_first_key) index.
+SUBNET_WINDOW_ORDER = ("family", "window_first_key")
+
+
 class SubnetTable(PlannerTable):
     name = NameColumn()
     cluster = RelatedColumn()
     network = RelatedColumn()
-    cidr = tables.Column(verbose_name="CIDR", order_by=("first_key", "last_key"))
-    start = tables.Column(order_by=("window_first_key",))
-    end = tables.Column(order_by=("window_last_key",))
+    cidr = tables.Column(verbose_name="CIDR", order_by=SUBNET_CIDR_ORDER)
+    start = tables.Column(order_by=SUBNET_WINDOW_ORDER)
+    end = tables.Column(order_by=SUBNET_WINDOW_ORDER)
     segment = RelatedColumn()
     pool = RelatedColumn()
 

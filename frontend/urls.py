@@ -27,6 +27,11 @@ def object_pages(prefix: str, name: str, list_view, detail_view, edit_view=None,
 
 urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="dashboard"),
+    path(
+        "dashboard/clusters/<int:pk>/",
+        dashboard.DashboardClusterView.as_view(),
+        name="dashboard_cluster",
+    ),
     path("sign-in/", auth.SignInView.as_view(), name="login"),
     path("sign-out/", auth.SignOutView.as_view(), name="logout"),
     path("search/", search.SearchView.as_view(), name="search"),

@@ -1,11 +1,15 @@
 """The home page: every cluster with its two badges (sync status, health), its open
-conflicts and its last sync run; the spaces nearest to exhaustion; the recent sync runs."""
+conflicts and its last sync run; the spaces nearest to exhaustion; the recent sync runs.
+
+A cluster's sync status and conflicts compare its whole plan with what its last pull saw, so
+each row asks for its own (htmx, DashboardClusterView) once the page is shown: the page
+costs the same however many clusters there are and however large."""
 
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import OuterRef, Subquery
-from django.views.generic import TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from frontend.constants import DASHBOARD_FULLEST_SPACES, DASHBOARD_RECENT_RUNS
 from planner.models import AddressPool, Cluster, NodeSegment, SyncRun
@@ -35,24 +39,13 @@ def clusters_with_last_run():
     )
 
 
-def cluster_rows(clusters, observe: bool) -> list[tuple[Cluster, str | None, int | None]]:
-    """(cluster, sync status, open conflicts) of each cluster: a few queries per cluster,
-    as the API's drift and conflicts of each (dashboards list clusters by the handful).
-    Without `observe` (the right to read what pulls observed) status and conflicts are None;
-    conflicts are None too for a cluster never pulled (nothing observed to conflict).
-    """
-    rows = []
-    for cluster in clusters:
-        drift = cluster_drift(cluster) if observe else None
-        conflicts = cluster_conflicts(cluster).conflicts if drift and drift.pulled_at else None
-        rows.append(
-            (
-                cluster,
-                drift.status if drift else None,
-                None if conflicts is None else len(conflicts),
-            )
-        )
-    return rows
+def cluster_status(cluster: Cluster, observe: bool) -> tuple[str | None, int | None]:
+    """(sync status, open conflicts) of `cluster`, as the API's drift and conflicts of it.
+    Without `observe` (the right to read what pulls observed) both are None; conflicts are
+    None too for a cluster never pulled (nothing observed to conflict)."""
+    drift = cluster_drift(cluster) if observe else None
+    conflicts = cluster_conflicts(cluster).conflicts if drift and drift.pulled_at else None
+    return (drift.status if drift else None, None if conflicts is None else len(conflicts))
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -61,13 +54,25 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
             **kwargs,
-            clusters=cluster_rows(
-                clusters_with_last_run(),
-                self.request.user.has_perms(OBSERVATION_PERMISSIONS),
-            ),
+            clusters=clusters_with_last_run(),
             segments=fullest(
                 NodeSegment.objects.with_utilization_data().select_related("site"), segment_usages
             ),
             pools=fullest(AddressPool.objects.with_utilization_data(), pool_usages),
             runs=SyncRun.objects.select_related("cluster")[:DASHBOARD_RECENT_RUNS],
         )
+
+
+class DashboardClusterView(LoginRequiredMixin, DetailView):
+    """One cluster's row of the dashboard, with its sync status and open conflicts."""
+
+    template_name = "frontend/dashboard_cluster.html"
+    context_object_name = "cluster"
+
+    def get_queryset(self):
+        return clusters_with_last_run()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        observe = self.request.user.has_perms(OBSERVATION_PERMISSIONS)
+        status, conflicts = cluster_status(self.object, observe)
+        return super().get_context_data(**kwargs, status=status, conflicts=conflicts)

@@ -214,8 +214,10 @@ class Subnet(CidrModel):
         ]
         indexes = [
             models.Index(fields=["family", "window_first_key", "window_last_key"]),
-            # Free space of a pool reads CIDRs in address order (planner.services.space).
-            models.Index(fields=["family", "first_key", "last_key"]),
+            # Free space of a pool reads CIDRs in address order (planner.services.space);
+            # lists sorted by CIDR read their page from it, the slices of one CIDR (a
+            # segment's) by where their windows start, which no two share in a family.
+            models.Index(fields=["family", "first_key", "last_key", "window_first_key"]),
             models.Index(fields=["segment", "window_first_key"]),
             models.Index(fields=["pool", "first_key"]),
             # A new Subnet's review reads the Subnets of its cluster its CIDR nests with

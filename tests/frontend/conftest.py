@@ -1,10 +1,12 @@
 """Users and a small plan for the browser UI's tests."""
 
+import ipaddress
+
 import pytest
 from django.contrib.auth.models import Permission, User
 
 from planner.choices import ReservationKindChoices
-from planner.models import Reservation
+from planner.models import Reservation, Subnet
 from planner.services.carving import carve_pool, carve_segment
 from tests.planner.factories import (
     make_cluster,
@@ -15,6 +17,32 @@ from tests.planner.factories import (
 )
 
 PASSWORD = "a-long-test-password"
+
+
+def bulk_slices(
+    segment, networks: list, count: int, size: int, first_offset: int = 2, prefix: str = "s"
+) -> None:
+    """`count` slices of `size` addresses from `first_offset` up, dealt round `networks`'
+    clusters, written at once (carving them one by one would take minutes)."""
+    first = int(ipaddress.ip_network(segment.cidr).network_address) + first_offset
+    slices = []
+    for index in range(count):
+        start = first + index * size
+        network = networks[index % len(networks)]
+        subnet = Subnet(
+            network=network,
+            segment=segment,
+            name=f"{prefix}{index}",
+            cidr=segment.cidr,
+            gateway=segment.gateway,
+            start=str(ipaddress.ip_address(start)),
+            end=str(ipaddress.ip_address(start + size - 1)),
+            net_id=0,
+        )
+        subnet.cluster_id = network.cluster_id
+        subnet.normalize_addresses()
+        slices.append(subnet)
+    Subnet.objects.bulk_create(slices)
 
 
 def make_user(username: str, actions: tuple[str, ...]) -> User:

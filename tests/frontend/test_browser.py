@@ -14,9 +14,9 @@ from planner.kube.gateway import KubeGateway
 from planner.models import NodeSegment, Site, Subnet
 from planner.services.carving import carve_segment
 from planner.services.clusters import register_local_cluster
-from tests.frontend.conftest import PASSWORD, make_user
+from tests.frontend.conftest import PASSWORD, bulk_slices, make_user
 from tests.kube.factories import ipinstance
-from tests.planner.factories import make_cluster, make_network
+from tests.planner.factories import make_cluster, make_network, make_segment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -139,6 +139,31 @@ def test_plan_a_segment_and_carve_for_two_clusters(browser_page):
     sign_out(page)
 
 
+def test_the_map_of_a_segment_of_thousands_of_slices(browser_page):
+    """Bands that name how many slices of which clusters they hold; a wide slice alone, a
+    link; the table of slices below, a page at a time."""
+    page = browser_page
+    make_user("reader", ("view",))
+    segment = make_segment("10.30.0.0/16", "10.30.0.1", name="busy")
+    networks = [make_network(make_cluster(f"team-{index}"), "vlan", net_id=0) for index in range(3)]
+    bulk_slices(segment, networks, 3000, 4)
+    carve_segment(segment, network=networks[0], name="big-one", size=2000)
+
+    sign_in(page, "reader")
+    page.goto(f"/segments/{segment.pk}/")
+    bands = page.locator(".ipmap svg g title").all_text_contents()
+    assert bands[0] == (
+        "256 slices of 3 clusters in 10.30.0.2-10.30.3.255 (1,022): team-0, team-1, team-2"
+    )
+    assert len(bands) == 12
+    legend = page.locator(".legend")
+    for network in networks:
+        expect(legend).to_contain_text(f"cluster {network.cluster.name}")
+    page.screenshot(path=SCREENSHOTS / "segment-ip-map-bands.png", full_page=True)
+    page.locator(".ipmap svg a").filter(has=page.locator("title", has_text="big-one")).first.click()
+    expect(page.get_by_role("heading", name=re.compile("big-one"))).to_be_visible()
+
+
 def test_a_reader_sees_no_edit_buttons_and_is_refused(browser_page):
     page = browser_page
     make_user("reader", ("view",))
@@ -213,6 +238,9 @@ def test_plan_apply_and_pull_a_cluster_from_its_page(browser_page, celery_worker
     expect(page.locator("#cluster-badges")).to_contain_text("Synced")
     expect(page.locator("#cluster-badges")).to_contain_text("reachable")
     page.screenshot(path=SCREENSHOTS / "cluster.png", full_page=True)
+    # The dashboard's row asks for its status once shown.
+    page.get_by_role("link", name="Hybridplan").click()
+    expect(page.locator("#clusters")).to_contain_text("Synced")
 
     # The global search finds the pod by its address.
     page.locator("#global-search").fill(POD_ADDRESS)

@@ -1,13 +1,24 @@
 """The IP map draws intervals: a /24 as a grid of one cell per address, larger spaces as rows
-of equal spans, so a /16 and an IPv6 /64 stay a few hundred rectangles."""
+of equal spans, so a /16 and an IPv6 /64 stay a few hundred rectangles; many subnets are
+bands that name how many of which clusters they hold."""
 
 import pytest
 
-from frontend.ipmap import CELL_GRID_MAX, MAP_ROWS, MIN_WIDTH, cluster_colour, pool_map, segment_map
+from frontend.ipmap import MAX_LANES, cluster_colour, pool_map, segment_map
 from frontend.links import object_url, object_urls
-from planner.addressing import address_key, parse_address
+from frontend.mapbands import SubnetGroup, group_by_cell
+from frontend.maplayout import (
+    BAND_CELLS_PER_ROW,
+    CELL_GRID_MAX,
+    MAP_ROWS,
+    MIN_WIDTH,
+    MIXED_FILL,
+    MapLayout,
+)
+from planner.addressing import address_key, key_value, parse_address
 from planner.models import ObservedIPInstance, Subnet
 from planner.services.carving import carve_segment
+from tests.frontend.conftest import bulk_slices
 from tests.planner.factories import (
     make_cluster,
     make_network,
@@ -127,10 +138,154 @@ def test_blocks_that_share_a_pixel_are_one_rectangle_naming_how_many():
     drawing = pool_map(pool, object_urls(Subnet))
     # 2,000 blocks of 64 addresses in the first 128,000 addresses: a row is 262,144.
     assert len(drawing.rects) == 1
-    assert drawing.rects[0].title == "2,000 subnet intervals in 10.0.0.0-10.1.243.255 (128,000)"
+    assert drawing.rects[0].title == (
+        "2,000 blocks of cluster blocks in 10.0.0.0-10.1.243.255 (128,000)"
+    )
     assert drawing.rects[0].fill == cluster_colour(cluster.pk) and drawing.rects[0].href == ""
 
 
 def test_the_map_links_each_subnet_to_its_page(plan):
     for subnet in (*plan["slices"], plan["block"]):
         assert object_urls(Subnet)(subnet.pk) == object_url(subnet)
+
+
+def wide_segment(clusters: int) -> tuple:
+    segment = make_segment("10.30.0.0/16", "10.30.0.1", name="many")
+    networks = [
+        make_network(make_cluster(f"team-{index}"), "vlan", net_id=0) for index in range(clusters)
+    ]
+    return segment, networks
+
+
+def subnet_rects(drawing) -> list:
+    """The rectangles of slices and blocks: linked ones and bands (the rest name a kind)."""
+    return [rect for rect in drawing.rects if rect.href or " of " in rect.title]
+
+
+def test_thousands_of_slices_are_a_band_per_row_naming_their_clusters():
+    segment, networks = wide_segment(3)
+    # 3,000 slices of 4 addresses from .2: 12,000 addresses, the first 12 rows of 1,024.
+    bulk_slices(segment, networks, 3000, 4)
+    drawing = segment_map(segment, object_urls(Subnet))
+    bands = subnet_rects(drawing)
+    assert len(bands) == 12
+    assert len(drawing.rects) < 20
+    # Every slice is in a band: the one crossing each row's end is in both rows'.
+    counts = [int(band.title.split()[0].replace(",", "")) for band in bands]
+    assert sum(counts) == 3000 + 11
+    assert bands[0].title == (
+        "256 slices of 3 clusters in 10.30.0.2-10.30.3.255 (1,022): team-0, team-1, team-2"
+    )
+    colours = tuple(cluster_colour(network.cluster_id) for network in networks)
+    assert all(band.lanes == colours and band.href == "" for band in bands)
+    legend = [text for _, text in drawing.legend]
+    assert {"cluster team-0", "cluster team-1", "cluster team-2"} <= set(legend)
+
+
+def test_a_band_of_more_clusters_than_lanes_gives_the_rest_one_lane():
+    segment, networks = wide_segment(MAX_LANES + 2)
+    bulk_slices(segment, networks, 200, 4)
+    drawing = segment_map(segment, object_urls(Subnet))
+    (band,) = subnet_rects(drawing)
+    assert len(band.lanes) == MAX_LANES and band.lanes[-1] == MIXED_FILL
+    assert band.title.startswith(f"200 slices of {MAX_LANES + 2} clusters in ")
+    assert band.title.endswith(": team-0, team-1, team-10, team-11, team-2 and 7 more")
+    legend = [text for _, text in drawing.legend]
+    assert "several clusters (zoomed out)" in legend
+    assert {f"cluster {network.cluster.name}" for network in networks} <= set(legend)
+
+
+def test_a_slice_wide_enough_to_click_is_drawn_alone_and_linked():
+    segment, networks = wide_segment(2)
+    bulk_slices(segment, networks, 100, 4)
+    # From .402 (10.30.1.146) into the second row of 1,024 addresses, then more small ones.
+    wide = carve_segment(segment, network=networks[0], name="wide", size=1000)
+    bulk_slices(segment, networks[1:], 50, 2, first_offset=1402, prefix="t")
+    drawing = segment_map(segment, object_urls(Subnet))
+    linked = [rect for rect in drawing.rects if rect.href == object_url(wide)]
+    assert len(linked) == 2
+    assert {rect.fill for rect in linked} == {cluster_colour(wide.cluster_id)}
+    assert {rect.title for rect in linked} == {"team-0/wide 10.30.1.146-10.30.5.121 (1,000)"}
+    titles = [rect.title for rect in subnet_rects(drawing) if not rect.href]
+    assert titles == [
+        "100 slices of 2 clusters in 10.30.0.2-10.30.1.145 (400): team-0, team-1",
+        "50 slices of cluster team-1 in 10.30.5.122-10.30.5.221 (100)",
+    ]
+
+
+def test_an_ipv6_64_of_many_slices_stays_a_few_bands():
+    segment = make_segment("fd00:30::/64", "fd00:30::1", name="v6-many")
+    network = make_network(make_cluster("six"), "vlan6", net_id=0)
+    bulk_slices(segment, [network], 2000, 16)
+    drawing = segment_map(segment, object_urls(Subnet))
+    (band,) = subnet_rects(drawing)
+    assert band.title == "2,000 slices of cluster six in fd00:30::2-fd00:30::7d01 (32,000)"
+    assert band.fill == cluster_colour(network.cluster_id)
+
+
+def test_thousands_of_observed_pod_ips_are_a_band_per_row():
+    segment, networks = wide_segment(1)
+    cluster = networks[0].cluster
+    # Every other address from 10.30.0.10: 4,000 pod IPs over 8,000 addresses.
+    ObservedIPInstance.objects.bulk_create(
+        ObservedIPInstance(
+            cluster=cluster,
+            namespace="default",
+            name=f"many-{index}",
+            ip=f"10.30.{(10 + 2 * index) // 256}.{(10 + 2 * index) % 256}",
+            ip_key=address_key(4, parse_address("10.30.0.0").value + 10 + 2 * index),
+            subnet_name="pods",
+            network_name="vlan",
+            observed_at="2026-12-03T10:00Z",
+        )
+        for index in range(4000)
+    )
+    observe(cluster, Subnet(name="pods", network=networks[0]), ["10.30.200.7"])
+    drawing = segment_map(segment, object_urls(Subnet))
+    observed = [rect for rect in drawing.rects if "observed pod IPs" in rect.title]
+    assert [rect.title for rect in observed[:2]] == [
+        "507 observed pod IPs in 10.30.0.10-10.30.3.254 (1,013)",
+        "512 observed pod IPs in 10.30.4.0-10.30.7.254 (1,023)",
+    ]
+    assert len(observed) == 9 and observed[-1].title == "observed pod IPs 10.30.200.7"
+    assert sum(int(rect.title.split()[0]) for rect in observed[:-1]) == 4000
+    assert ("rgba(0,0,0,0.45)", "observed pod IPs") in drawing.legend
+
+
+def test_slices_inside_one_cell_are_counted_together_and_one_crossing_is_alone():
+    # A /16 in rows of 1,024 addresses: cells of 16.
+    layout = MapLayout(4, 0, 2**16 - 1, str)
+    assert BAND_CELLS_PER_ROW == 1024 // 16
+
+    def keys(first: int, last: int) -> tuple[bytes, bytes]:
+        return address_key(4, first), address_key(4, last)
+
+    groups = group_by_cell(
+        layout,
+        [
+            (3, *keys(8, 11), 20),
+            (1, *keys(0, 3), 10),
+            (2, *keys(4, 7), 20),
+            (4, *keys(12, 19), 10),
+            (5, *keys(40, 40), 30),
+        ],
+    )
+    assert groups == [
+        SubnetGroup(3, 0, 11, 1, frozenset({10, 20})),
+        SubnetGroup(1, 12, 19, 4, frozenset({10})),
+        SubnetGroup(1, 40, 40, 5, frozenset({30})),
+    ]
+    assert key_value(address_key(4, 40)) == 40
+
+
+def test_the_page_of_a_segment_of_thousands_of_slices_draws_a_bounded_map(planner_client):
+    segment, networks = wide_segment(4)
+    bulk_slices(segment, networks, 4000, 4)
+    page = planner_client.get(object_url(segment)).content.decode()
+    drawing = page[page.index('<svg class="map"') : page.index("</svg>", page.index("</defs>"))]
+    assert drawing.count("<rect") < 300
+    assert drawing.count("<title>") < 30
+    for network in networks:
+        assert f"cluster {network.cluster.name}" in page
+    # The slices' table is paged.
+    assert page.count('href="/subnets/') < 100

@@ -5,6 +5,7 @@ fails here)."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from frontend.links import list_url, object_url
@@ -113,6 +114,8 @@ def test_the_cluster_and_run_pages_cost_the_same_queries_at_any_size(planner_cli
     few = queries(planner_client, object_url(cluster))
     few_results = queries(planner_client, object_url(run))
     dashboard = queries(planner_client, "/")
+    row = reverse("planner:dashboard_cluster", args=[cluster.pk])
+    dashboard_row = queries(planner_client, row)
     grow_cluster(cluster, pool, 2, 10)
     SyncRunResult.objects.bulk_create(
         SyncRunResult(run=run, kind="IPInstance", name=f"ip-{index}", outcome="unchanged")
@@ -121,5 +124,52 @@ def test_the_cluster_and_run_pages_cost_the_same_queries_at_any_size(planner_cli
     assert queries(planner_client, object_url(cluster)) == few
     assert queries(planner_client, object_url(run)) == few_results
     assert queries(planner_client, "/") == dashboard
+    assert queries(planner_client, row) == dashboard_row
     page = planner_client.get(object_url(cluster)).content.decode()
     assert "Conflicts (12)" in page
+
+
+def test_a_segment_and_a_pool_page_cost_the_same_queries_however_many_subnets(planner_client):
+    """The IP map reads the subnets in one query and names only those it draws alone; the
+    tables below it are paged."""
+    clusters = [make_cluster(f"many-{index}") for index in range(3)]
+    underlays = [make_network(cluster, "vlan", net_id=0) for cluster in clusters]
+    overlays = [make_network(cluster, "init", type="Overlay", net_id=4) for cluster in clusters]
+    segment = make_segment("10.40.0.0/16", "10.40.0.1", name="many")
+    pool = make_pool("10.64.0.0/10", name="many")
+
+    def grow_subnets(start: int, count: int) -> None:
+        for index in range(start, start + count):
+            carve_segment(segment, network=underlays[index % 3], name=f"s{index}", size=4)
+            carve_pool(pool, network=overlays[index % 3], name=f"b{index}", prefixlen=26)
+        # One of each wide enough to be drawn alone.
+        carve_segment(segment, network=underlays[0], name=f"wide-slice-{start}", size=512)
+        carve_pool(pool, network=overlays[0], name=f"wide-block-{start}", prefixlen=16)
+
+    grow_subnets(0, 3)
+    few = queries(planner_client, object_url(segment)), queries(planner_client, object_url(pool))
+    grow_subnets(3, 60)
+    many = queries(planner_client, object_url(segment)), queries(planner_client, object_url(pool))
+    assert many == few
+
+
+def pulled_clusters(start: int, count: int) -> None:
+    for index in range(start, start + count):
+        cluster = make_cluster(f"pulled-{index}")
+        make_network(cluster, "init", type="Overlay", net_id=4)
+        SyncRun.objects.create(
+            cluster=cluster,
+            action=SyncActionChoices.PULL,
+            state=SyncStateChoices.SUCCEEDED,
+            finished_at=timezone.now(),
+        )
+
+
+def test_the_dashboard_costs_the_same_queries_however_many_clusters(planner_client):
+    """Each cluster's drift and conflicts are its own row's request, not the dashboard's."""
+    pulled_clusters(0, 2)
+    few = queries(planner_client, "/")
+    pulled_clusters(2, 8)
+    assert queries(planner_client, "/") == few
+    page = planner_client.get("/").content.decode()
+    assert page.count('hx-trigger="load"') == Cluster.objects.count() == 10

@@ -2,6 +2,8 @@
 
 import pytest
 import yaml
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from frontend.links import object_url
@@ -65,6 +67,10 @@ def test_the_subnet_page_shows_drift(reader_client, plan):
     assert "Drift: 192.168.56.20 now lie inside this slice" in page
 
 
+def dashboard_row(cluster) -> str:
+    return reverse("planner:dashboard_cluster", args=[cluster.pk])
+
+
 def test_the_dashboard_shows_clusters_runs_and_the_fullest_spaces(reader_client, plan):
     prod_a, prod_b = plan["clusters"]
     SyncRun.objects.create(
@@ -74,18 +80,33 @@ def test_the_dashboard_shows_clusters_runs_and_the_fullest_spaces(reader_client,
         error="connection refused",
     )
     response = reader_client.get("/")
-    rows = {cluster.name: (cluster, status) for cluster, status, _ in response.context["clusters"]}
-    assert rows["prod-a"][0].last_run_state == SyncStateChoices.FAILED
-    assert rows["prod-a"][0].last_error == "connection refused"
-    assert rows["prod-b"][0].last_run_id is None
+    listed = {cluster.name: cluster for cluster in response.context["clusters"]}
+    assert listed["prod-a"].last_run_state == SyncStateChoices.FAILED
+    assert listed["prod-a"].last_error == "connection refused"
+    assert listed["prod-b"].last_run_id is None
+    # Each row then asks for itself with its sync status.
+    page = response.content.decode()
+    rows = {name: reader_client.get(dashboard_row(cluster)) for name, cluster in listed.items()}
+    for name, row in rows.items():
+        assert f'hx-get="{dashboard_row(listed[name])}" hx-trigger="load"' in page
+        assert row.content.decode().startswith(f'<tr id="cluster-{listed[name].pk}">')
     # Neither was ever pulled: sync status Unknown; prod-a's last run failed.
-    assert {name: status for name, (_, status) in rows.items()} == {
+    assert {name: row.context["status"] for name, row in rows.items()} == {
         "prod-a": SyncStatusChoices.UNKNOWN,
         "prod-b": SyncStatusChoices.UNKNOWN,
     }
+    assert 'class="badge Unknown"' in rows["prod-a"].content.decode()
     segment, usage = response.context["segments"][0]
     assert segment == plan["segment"] and usage.planned == 70
     assert [pool for pool, _ in response.context["pools"]] == [plan["pool"]]
-    page = response.content.decode()
     assert "never synced" in page and 'class="badge failed"' in page
     assert 'class="badge unreachable"' in page and "not reached yet" in page
+
+
+def test_a_dashboard_row_needs_a_signed_in_user_and_a_cluster(reader_client, plan):
+    prod_a, _ = plan["clusters"]
+    response = Client().get(dashboard_row(prod_a))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse('planner:login')}?next=")
+    missing = reverse("planner:dashboard_cluster", args=[999_999])
+    assert reader_client.get(missing).status_code == 404
