@@ -21,6 +21,7 @@ from planner.models import (
     SyncRun,
     SyncRunResult,
 )
+from planner.querysets import SUBNET_CIDR_ORDER, SUBNET_WINDOW_ORDER
 from planner.services.utilization import SpaceUsage, pool_usages, segment_usages
 
 # How a cell names its percentage.
@@ -137,15 +138,6 @@ class NetworkTable(PlannerTable):
     class Meta(PlannerTable.Meta):
         model = Network
         fields = ["name", "cluster", "type", "mode", "net_id"]
-
-
-# Address order as the Subnet indexes hold it, led by the family (which each key's first
-# byte repeats): a sorted page is read from an index, not sorted from the whole table. The
-# slices of one segment share its CIDR: among them, where each window starts.
-SUBNET_CIDR_ORDER = ("family", "first_key", "last_key", "window_first_key")
-# Windows never overlap within a family, so they end in the order they start: both columns
-# sort by the (family, window_first_key) index.
-SUBNET_WINDOW_ORDER = ("family", "window_first_key")
 
 
 class SubnetTable(PlannerTable):

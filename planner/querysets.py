@@ -18,6 +18,13 @@ RANGE_BATCH_ROWS = 256
 
 WINDOW_FIELDS = ("window_first_key", "window_last_key")
 CIDR_FIELDS = ("first_key", "last_key")
+# The orders Subnet lists sort by, as the Subnet indexes hold them, led by the family (which
+# each key's first byte repeats): a sorted page is read from an index, not sorted from the
+# whole table. By CIDR, then by where the window starts: the slices of a segment share its
+# CIDR.
+SUBNET_CIDR_ORDER = ("family", *CIDR_FIELDS, "window_first_key")
+# By window: windows never overlap within a family, so they end in the order they start.
+SUBNET_WINDOW_ORDER = ("family", "window_first_key")
 
 
 def triggers_keep_spaces() -> bool:

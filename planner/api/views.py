@@ -44,6 +44,7 @@ from planner.models import (
     SyncRun,
     SyncRunResult,
 )
+from planner.querysets import SUBNET_CIDR_ORDER, SUBNET_WINDOW_ORDER
 from planner.roles import OBSERVATION_PERMISSIONS, OPERATE_CLUSTER_PERMISSION, model_permission
 from planner.services.carving import carve_pool, carve_segment
 from planner.services.conflicts import cluster_conflicts
@@ -402,7 +403,7 @@ class SubnetViewSet(PlannerModelViewSet):
     serializer_class = api.SubnetSerializer
     filterset_class = filtersets.SubnetFilterSet
     ordering_fields = ["id", "name", "cidr", "start", *TIMESTAMP_ORDERING]
-    ordering_aliases = {"cidr": ["first_key", "last_key"], "start": ["window_first_key"]}
+    ordering_aliases = {"cidr": SUBNET_CIDR_ORDER, "start": SUBNET_WINDOW_ORDER}
     search_fields = ["name", "cidr", "start", "end", "description"]
     action_permissions = {"manifest": MANIFEST_PERMISSIONS}
 

@@ -1,5 +1,5 @@
-"""The subnets list sorted by an address column: in address order across pages, IPv4 before
-IPv6, read from the address indexes."""
+"""The subnets list (the page and the API) sorted by an address column: in address order
+across pages, IPv4 before IPv6, read from the address indexes."""
 
 import re
 
@@ -75,3 +75,25 @@ def test_a_list_sorted_by_cidr_orders_by_the_indexed_family_and_keys(planner_cli
         r'"planner_subnet"\."last_key" ASC, "planner_subnet"\."window_first_key" ASC',
         page_query,
     )
+
+
+@pytest.mark.parametrize("column", ["cidr", "start"])
+def test_the_api_sorts_subnets_in_the_same_address_order(planner_client, subnets, column):
+    key = {"cidr": "cidr", "start": "window"}[column]
+    names = [
+        subnet.name
+        for subnet in sorted(
+            subnets,
+            key=lambda s: (
+                (s.family, s.first_key, s.last_key, s.window_first_key)
+                if key == "cidr"
+                else (s.family, s.window_first_key)
+            ),
+        )
+    ]
+    half = len(names) // 2
+    pages = [
+        planner_client.get("/api/subnets/", {"ordering": column, "limit": limit, "offset": offset})
+        for offset, limit in ((0, half), (half, len(names)))
+    ]
+    assert [row["name"] for page in pages for row in page.json()["results"]] == names
