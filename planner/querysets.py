@@ -93,21 +93,17 @@ class RangeQuerySet(models.QuerySet):
         self, fields: tuple[str, str], lo: bytes | Coalesce, hi_key: bytes
     ) -> Iterator[Interval]:
         first_field, last_field = fields
-        ordered = (
-            self.filter(**{f"{first_field}__lte": hi_key})
-            .order_by(first_field, "pk")
-            .values_list(first_field, last_field, "pk")
-        )
-        batch = list(ordered.filter(**{f"{first_field}__gte": lo})[:RANGE_BATCH_ROWS])
-        while batch:
-            for first, last, _ in batch:
-                yield key_value(first), key_value(last)
-            if len(batch) < RANGE_BATCH_ROWS:
-                return
+        ordered = self.order_by(first_field, "pk").values_list(first_field, last_field, "pk")
+        inside = {f"{first_field}__gte": lo, f"{first_field}__lte": hi_key}
+        batch = list(ordered.filter(**inside)[:RANGE_BATCH_ROWS])
+        while len(batch) == RANGE_BATCH_ROWS:
+            yield from ((key_value(first), key_value(last)) for first, last, _ in batch)
             first, _, pk = batch[-1]
             after = Q(**{f"{first_field}__gt": first}) | Q(**{first_field: first, "pk__gt": pk})
             # The plain bound too: it leads the database to its index past the OR.
-            batch = list(ordered.filter(after, **{f"{first_field}__gte": first})[:RANGE_BATCH_ROWS])
+            inside[f"{first_field}__gte"] = first
+            batch = list(ordered.filter(after, **inside)[:RANGE_BATCH_ROWS])
+        yield from ((key_value(first), key_value(last)) for first, last, _ in batch)
 
 
 class SubnetQuerySet(RangeQuerySet):
@@ -149,7 +145,8 @@ class SubnetQuerySet(RangeQuerySet):
         pairs of stored Subnets that hold any of the names, when the caller has read them
         already."""
         # Stored Subnets other than these (changed ones are stored already).
-        others = self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
+        stored = [subnet.pk for subnet in subnets if subnet.pk]
+        others = self.exclude(pk__in=stored) if stored else self
         if stored_names is None:
             stored_names = self._stored_names(others, subnets)
         errors = self._names_taken(stored_names, subnets)
