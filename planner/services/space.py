@@ -208,7 +208,7 @@ def _cidrs_from(family: int, floor: int, last_key: bytes) -> Iterator[Interval]:
     # Below the floor, as they all are: a range on the key leads the planner to its index.
     reaching = Subnet.objects.filter(
         cidrs_reaching(family, floor_key, starts), first_key__lt=floor_key
-    )
+    ).order_by()
     for first, last in sorted(reaching.values_list(*CIDR_FIELDS)):
         yield key_value(first), key_value(last)
     yield from Subnet.objects.filter(family=family).ranges_in_order(
