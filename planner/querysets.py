@@ -3,11 +3,11 @@ number of queries; and range lookups over the sortable address keys."""
 
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import chain
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from ipam.intervals import Interval, IntervalSet
 from planner.addressing import containing_cidr_keys, key_value
@@ -83,22 +83,34 @@ class RangeQuerySet(models.QuerySet):
         """The ranges of the rows whose first key lies in [lo_key, hi_key], in address order,
         read lazily by keyset (first key, then id) RANGE_BATCH_ROWS at a time: a search that
         stops early reads no further."""
+        return self._ranges_from(fields, lo_key, hi_key)
+
+    def ranges_reaching_in_order(
+        self, fields: tuple[str, str], lo_key: bytes, hi_key: bytes
+    ) -> Iterator[Interval]:
+        """What ranges_in_order reads, after the row starting highest below `lo_key`, the
+        only one that can reach into it where ranges never overlap one another, in the same
+        query: its first key is the lower bound of the first batch. That row may end below
+        `lo_key`, which interval arithmetic over what is taken passes over."""
+        first_field = fields[0]
+        below = self.highest_below(first_field, lo_key).values(first_field)
+        return self._ranges_from(fields, Coalesce(Subquery(below), Value(lo_key)), hi_key)
+
+    def _ranges_from(
+        self, fields: tuple[str, str], lo: bytes | Coalesce, hi_key: bytes
+    ) -> Iterator[Interval]:
         first_field, last_field = fields
-        ordered = (
-            self.filter(**{f"{first_field}__gte": lo_key, f"{first_field}__lte": hi_key})
-            .order_by(first_field, "pk")
-            .values_list(first_field, last_field, "pk")
-        )
-        batch = list(ordered[:RANGE_BATCH_ROWS])
-        while batch:
-            for first, last, _ in batch:
-                yield key_value(first), key_value(last)
-            if len(batch) < RANGE_BATCH_ROWS:
-                return
+        ordered = self.order_by(first_field, "pk").values_list(first_field, last_field, "pk")
+        inside = {f"{first_field}__gte": lo, f"{first_field}__lte": hi_key}
+        batch = list(ordered.filter(**inside)[:RANGE_BATCH_ROWS])
+        while len(batch) == RANGE_BATCH_ROWS:
+            yield from ((key_value(first), key_value(last)) for first, last, _ in batch)
             first, _, pk = batch[-1]
             after = Q(**{f"{first_field}__gt": first}) | Q(**{first_field: first, "pk__gt": pk})
             # The plain bound too: it leads the database to its index past the OR.
-            batch = list(ordered.filter(after, **{f"{first_field}__gte": first})[:RANGE_BATCH_ROWS])
+            inside[f"{first_field}__gte"] = first
+            batch = list(ordered.filter(after, **inside)[:RANGE_BATCH_ROWS])
+        yield from ((key_value(first), key_value(last)) for first, last, _ in batch)
 
 
 class SubnetQuerySet(RangeQuerySet):
@@ -140,7 +152,8 @@ class SubnetQuerySet(RangeQuerySet):
         pairs of stored Subnets that hold any of the names, when the caller has read them
         already."""
         # Stored Subnets other than these (changed ones are stored already).
-        others = self.exclude(pk__in=[subnet.pk for subnet in subnets if subnet.pk])
+        stored = [subnet.pk for subnet in subnets if subnet.pk]
+        others = self.exclude(pk__in=stored) if stored else self
         if stored_names is None:
             stored_names = self._stored_names(others, subnets)
         errors = self._names_taken(stored_names, subnets)
@@ -229,13 +242,7 @@ class SubnetQuerySet(RangeQuerySet):
                 widest = subnet
         lo_key = getattr(subnets[indexes[0]], first_field)
         hi_key = max(getattr(subnets[index], last_field) for index in indexes)
-        below = rows.reaching_into(fields, lo_key)
-        stored = IntervalSet.from_sorted(
-            chain(
-                [] if below is None else [span(below)],
-                rows.ranges_in_order(fields, lo_key, hi_key),
-            )
-        )
+        stored = IntervalSet.from_sorted(rows.ranges_reaching_in_order(fields, lo_key, hi_key))
         for index in indexes:
             subnet = subnets[index]
             if index in errors or not stored.overlaps(IntervalSet([span(subnet)])):

@@ -62,20 +62,25 @@ ANY_LOOKUP = "[^/]+"
 
 
 class BriefRelationsMixin:
-    """Rows show their related objects in brief ({id, name, url}): they are joined, and a
-    list or a detail reads only their names, not every column (a cluster's credentials
+    """Rows show their related objects in brief ({id, name, url}): a list or a detail reads
+    only their names, joined (api.brief_names), not the objects (a cluster's credentials
     would be decrypted for each row). Other actions read them whole for the services."""
 
     brief_relations: ClassVar[tuple[str, ...]] = ()
-    BRIEF_ACTIONS = ("list", "retrieve")
 
     def get_queryset(self):
-        queryset = super().get_queryset().select_related(*self.brief_relations)
-        if self.action not in self.BRIEF_ACTIONS or not self.brief_relations:
+        queryset = super().get_queryset()
+        if self.action == "list" and self.paginator is not None:
+            return queryset  # the page's rows are read by rows_shown (PlannerPagination)
+        if self.action in ("list", "retrieve"):
+            return queryset.annotate(**api.brief_names(self.brief_relations))
+        return queryset.select_related(*self.brief_relations)
+
+    def rows_shown(self, queryset):
+        """A list page's rows, as shown (other actions page other rows)."""
+        if self.action != "list":
             return queryset
-        own = [field.name for field in queryset.model._meta.concrete_fields]
-        names = [f"{relation}__name" for relation in self.brief_relations]
-        return queryset.only(*own, *names)
+        return queryset.annotate(**api.brief_names(self.brief_relations))
 
 
 class PlannerModelViewSet(BriefRelationsMixin, ModelViewSet):

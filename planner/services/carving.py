@@ -1,14 +1,14 @@
 """Carving: underlay slices out of node segments, aligned blocks out of address pools.
 
-Each carve runs in one transaction holding a row lock on its segment or pool, so carves of
-different segments run in parallel and carves of one segment queue; on PostgreSQL an exclusion
+Each carve runs in one transaction holding a row lock on its segment or pool from the search
+until the new Subnet is checked and stored (save_placed_subnet), so carves of different
+segments run in parallel and carves of one segment queue; on PostgreSQL an exclusion
 constraint on the subnets' windows is the backstop. Free space is searched with interval
 arithmetic over what is stored, read in address order (planner.services.space), never by
 listing addresses.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from ipam.addresses import int_to_text
 from ipam.blocks import largest_block
@@ -29,7 +29,6 @@ from planner.services.space import (
     claim_first_fit,
     keep_node_addresses,
     largest_free,
-    locked,
     pool_range,
     pool_taken,
     reservations,
@@ -38,7 +37,7 @@ from planner.services.space import (
     segment_usable,
     span_text,
 )
-from planner.services.subnets import save_new_subnet
+from planner.services.subnets import save_placed_subnet
 
 # S-10: the smallest subnets IPAM allocates from; S-9: the largest whose default start..end
 # stays within 65536 addresses (a /16 holds 65534, a /112 65535).
@@ -153,7 +152,6 @@ def _unnameable_ipv6(family: int, first: int, last: int) -> IntervalSet:
 
 
 @recording_changes(ChangeSourceChoices.CARVE)
-@transaction.atomic
 def carve_segment(
     segment: NodeSegment,
     *,
@@ -171,35 +169,37 @@ def carve_segment(
     again, locked: only its id counts, and NodeSegment.DoesNotExist says it is gone."""
     if sum((size is not None, bool(start or end), largest)) != 1:
         raise PlannerRejected("give exactly one of: size, start and end, or largest")
-    # Locked, with what the carve reads of it more than once: node addresses (reservations
-    # are kept by `reservations`).
-    segment = locked(NodeSegment, segment.pk)
-    keep_node_addresses(segment)
-    _check_segment_network(network, segment)
-    if size is not None:
-        first, last = _window_by_size(segment, size)
-    elif largest:
-        first, last = _largest_window(segment)
-    else:
-        first, last = _explicit_window(segment, start or "", end or "")
-    family = segment.family
-    excluded = segment_excluded(segment).union(_unnameable_ipv6(family, first, last))
-    subnet = Subnet(
-        network=network,
-        segment=segment,
-        name=name,
-        cidr=segment.cidr,
-        gateway=segment.gateway,
-        start=int_to_text(first, family),
-        end=int_to_text(last, family),
-        exclude_ips=_addresses_in(family, excluded, first, last),
-        reserved_ips=_addresses_in(
-            family, reservations(segment, ReservationKindChoices.POD), first, last
-        ),
-        net_id=segment.vlan_id,
-        description=description,
-    )
-    return save_new_subnet(subnet)
+
+    def place(segment: NodeSegment) -> Subnet:
+        # What the carve reads of the locked segment more than once: node addresses
+        # (reservations are kept by `reservations`).
+        keep_node_addresses(segment)
+        _check_segment_network(network, segment)
+        if size is not None:
+            first, last = _window_by_size(segment, size)
+        elif largest:
+            first, last = _largest_window(segment)
+        else:
+            first, last = _explicit_window(segment, start or "", end or "")
+        family = segment.family
+        excluded = segment_excluded(segment).union(_unnameable_ipv6(family, first, last))
+        return Subnet(
+            network=network,
+            segment=segment,
+            name=name,
+            cidr=segment.cidr,
+            gateway=segment.gateway,
+            start=int_to_text(first, family),
+            end=int_to_text(last, family),
+            exclude_ips=_addresses_in(family, excluded, first, last),
+            reserved_ips=_addresses_in(
+                family, reservations(segment, ReservationKindChoices.POD), first, last
+            ),
+            net_id=segment.vlan_id,
+            description=description,
+        )
+
+    return save_placed_subnet(NodeSegment, segment.pk, place)
 
 
 # -- pools -------------------------------------------------------------------------------------
@@ -228,35 +228,36 @@ def _check_pool_request(pool: AddressPool, network: Network, prefixlen: int) -> 
 
 
 @recording_changes(ChangeSourceChoices.CARVE)
-@transaction.atomic
 def carve_pool(
     pool: AddressPool, *, network: Network, name: str, prefixlen: int, description: str = ""
 ) -> Subnet:
     """The first free aligned /`prefixlen` block of `pool`, as a Subnet of `network`. The
     pool is read again, locked: only its id counts, and AddressPool.DoesNotExist says it is
     gone."""
-    pool = locked(AddressPool, pool.pk)
-    _check_pool_request(pool, network, prefixlen)
-    lo, hi = pool_range(pool)
-    block = 1 << (FAMILY_BITS[pool.family] - prefixlen)
-    first = claim_first_fit(pool, lambda floor: pool_taken(pool, floor), lo, hi, block, block)
-    if first is None:
-        best = largest_block(gaps(pool_taken(pool), lo, hi), FAMILY_BITS[pool.family])
-        detail = (
-            f"the largest free block is {int_to_text(best[0], pool.family)}/{best[1]}"
-            if best
-            else "it is full"
+
+    def place(pool: AddressPool) -> Subnet:
+        _check_pool_request(pool, network, prefixlen)
+        lo, hi = pool_range(pool)
+        block = 1 << (FAMILY_BITS[pool.family] - prefixlen)
+        first = claim_first_fit(pool, lambda floor: pool_taken(pool, floor), lo, hi, block, block)
+        if first is None:
+            best = largest_block(gaps(pool_taken(pool), lo, hi), FAMILY_BITS[pool.family])
+            detail = (
+                f"the largest free block is {int_to_text(best[0], pool.family)}/{best[1]}"
+                if best
+                else "it is full"
+            )
+            raise NoSpaceError(f"no free /{prefixlen} in pool {pool.name}; {detail}")
+        last = first + block - 1
+        return Subnet(
+            network=network,
+            pool=pool,
+            name=name,
+            cidr=f"{int_to_text(first, pool.family)}/{prefixlen}",
+            reserved_ips=_addresses_in(
+                pool.family, reservations(pool, ReservationKindChoices.POD), first, last
+            ),
+            description=description,
         )
-        raise NoSpaceError(f"no free /{prefixlen} in pool {pool.name}; {detail}")
-    last = first + block - 1
-    subnet = Subnet(
-        network=network,
-        pool=pool,
-        name=name,
-        cidr=f"{int_to_text(first, pool.family)}/{prefixlen}",
-        reserved_ips=_addresses_in(
-            pool.family, reservations(pool, ReservationKindChoices.POD), first, last
-        ),
-        description=description,
-    )
-    return save_new_subnet(subnet)
+
+    return save_placed_subnet(AddressPool, pool.pk, place)

@@ -194,13 +194,10 @@ def segment_fixed(segment: NodeSegment) -> IntervalSet:
 
 
 def _windows_from(family: int, floor_key: bytes, last_key: bytes) -> Iterator[Interval]:
-    """Subnets' windows in address order from `floor_key` on: windows never overlap one
-    another, so only the one starting highest below can reach in."""
+    """Subnets' windows in address order from `floor_key` on, after the one starting below
+    that may reach it (windows never overlap one another)."""
     windows = Subnet.objects.filter(family=family)
-    below = windows.reaching_into(WINDOW_FIELDS, floor_key)
-    if below is not None:
-        yield key_value(below.window_first_key), key_value(below.window_last_key)
-    yield from windows.ranges_in_order(WINDOW_FIELDS, floor_key, last_key)
+    return windows.ranges_reaching_in_order(WINDOW_FIELDS, floor_key, last_key)
 
 
 def _cidrs_from(family: int, floor: int, last_key: bytes) -> Iterator[Interval]:
@@ -211,7 +208,7 @@ def _cidrs_from(family: int, floor: int, last_key: bytes) -> Iterator[Interval]:
     # Below the floor, as they all are: a range on the key leads the planner to its index.
     reaching = Subnet.objects.filter(
         cidrs_reaching(family, floor_key, starts), first_key__lt=floor_key
-    )
+    ).order_by()
     for first, last in sorted(reaching.values_list(*CIDR_FIELDS)):
         yield key_value(first), key_value(last)
     yield from Subnet.objects.filter(family=family).ranges_in_order(

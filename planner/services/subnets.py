@@ -1,5 +1,7 @@
 """Creating, changing and deleting planned Subnets under Hybridnet's rules (SPEC 4.4-4.6)."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -13,6 +15,7 @@ from planner.services.review import (
     states_for_new_subnets,
     stored_names,
 )
+from planner.services.space import locked
 from planner.wording import first_named
 
 # Set from objects the caller has read (the API's fields, the carving services): their
@@ -47,6 +50,36 @@ def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
     each invalid one by index). The checks against stored Subnets and the insert take a few
     queries in all, not a few per subnet: the read of each cluster's planned state also
     finds the names taken. Each is reviewed against that state with the ones before it."""
+    _validate(subnets)
+    # In a savepoint, so a refused write leaves the caller's transaction as it was.
+    with transaction.atomic():
+        # Each new Subnet is checked against its space's others under the space's lock, as a
+        # carve takes it: two writers never both find room for overlapping ranges.
+        _lock_spaces(subnets)
+        return _check_and_store(subnets)
+
+
+def save_placed_subnet(
+    model: type[NodeSegment | AddressPool],
+    pk: int,
+    place: Callable[[NodeSegment | AddressPool], Subnet],
+) -> Subnet:
+    """A new Subnet that `place` builds inside the space `pk` of `model` (a carve), given
+    the space read again and locked (the model's DoesNotExist if it is gone); then
+    validated, reviewed and stored as save_new_subnet does, under that same lock and in one
+    transaction with whatever `place` wrote, which a refusal undoes."""
+    with transaction.atomic():
+        space = locked(model, pk)
+        subnet = place(space)
+        try:
+            _validate([subnet])
+            _lock_spaces([subnet], held=space)
+            return _check_and_store([subnet])[0]
+        except BulkValidationError as error:
+            raise error.errors[0] from None
+
+
+def _validate(subnets: list[Subnet]) -> None:
     errors = {}
     for index, subnet in enumerate(subnets):
         try:
@@ -55,43 +88,39 @@ def save_new_subnets(subnets: list[Subnet]) -> list[Subnet]:
             errors[index] = error
     if errors:
         raise BulkValidationError(errors)
-    return _check_and_store(subnets)
 
 
 def _check_and_store(subnets: list[Subnet], replaced: Subnet | None = None) -> list[Subnet]:
-    """The checks every new Subnet passes, then the write. `replaced`: the stored Subnet
-    that the one of `subnets` takes the place of (a never-applied Subnet edited), left out
-    of what the new one is checked against."""
-    # In a savepoint, so a refused write leaves the caller's transaction as it was.
-    with transaction.atomic():
-        # Each new Subnet is checked against its space's others under the space's lock, as a
-        # carve takes it: two writers never both find room for overlapping ranges. The
-        # replaced one's space is locked too, as the triggers lock the space it leaves.
-        _lock_spaces([*subnets, replaced] if replaced else subnets)
-        states = states_for_new_subnets(subnets)
-        if replaced is not None and replaced.cluster_id in states:
-            states[replaced.cluster_id].remove_subnet(replaced.name)
-        conflicts = Subnet.objects.conflicts_with(subnets, stored_names=stored_names(states))
-        if conflicts:
-            raise BulkValidationError(conflicts)
-        check_new_subnets(subnets, states)
-        try:
-            return _insert(subnets) if replaced is None else _update(subnets)
-        except IntegrityError as error:
-            # The PostgreSQL exclusion constraint (a writer that took no lock took the
-            # window first), or a row they refer to deleted meanwhile.
-            names = ", ".join(subnet.name for subnet in subnets)
-            raise PlanConflictError(
-                f"subnets {names} conflict with a concurrent change: {error}"
-            ) from None
+    """The checks every new Subnet passes, then the write; the caller holds the locks of
+    their spaces (_lock_spaces). `replaced`: the stored Subnet that the one of `subnets`
+    takes the place of (a never-applied Subnet edited), left out of what the new one is
+    checked against."""
+    states = states_for_new_subnets(subnets)
+    if replaced is not None and replaced.cluster_id in states:
+        states[replaced.cluster_id].remove_subnet(replaced.name)
+    conflicts = Subnet.objects.conflicts_with(subnets, stored_names=stored_names(states))
+    if conflicts:
+        raise BulkValidationError(conflicts)
+    check_new_subnets(subnets, states)
+    try:
+        return _insert(subnets) if replaced is None else _update(subnets)
+    except IntegrityError as error:
+        # The PostgreSQL exclusion constraint (a writer that took no lock took the window
+        # first), or a row they refer to deleted meanwhile.
+        names = ", ".join(subnet.name for subnet in subnets)
+        raise PlanConflictError(
+            f"subnets {names} conflict with a concurrent change: {error}"
+        ) from None
 
 
-def _lock_spaces(subnets: list[Subnet]) -> None:
+def _lock_spaces(subnets: list[Subnet], held: NodeSegment | AddressPool | None = None) -> None:
     """Locks the segments, then the pools, of `subnets`, each by id: the order in which the
-    subnet triggers lock them, so writers of several spaces never deadlock. A carve holds
-    its space's lock already; taking it again costs one query."""
+    subnet triggers lock them, so writers of several spaces never deadlock. `held`: a space
+    this transaction has locked already (save_placed_subnet), not locked again."""
     for model, field in ((NodeSegment, "segment_id"), (AddressPool, "pool_id")):
         ids = {getattr(subnet, field) for subnet in subnets} - {None}
+        if isinstance(held, model):
+            ids.discard(held.pk)
         if ids:
             locked = model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
             list(locked.values_list("pk"))
@@ -125,7 +154,11 @@ def _replace_unapplied(old: Subnet, new: Subnet, changed: list[str]) -> Subnet:
     """A never-applied Subnet whose immutable fields changed: checked as a new one would be,
     against everything but its stored self."""
     try:
-        return _check_and_store([new], replaced=old)[0]
+        # In a savepoint, and locked as a new Subnet's spaces are; the replaced one's space
+        # too, as the triggers lock the space it leaves.
+        with transaction.atomic():
+            _lock_spaces([new, old])
+            return _check_and_store([new], replaced=old)[0]
     except BulkValidationError as error:
         raise error.errors[0] from None
 

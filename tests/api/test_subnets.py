@@ -119,6 +119,22 @@ class SubnetAPITest(APIViewTestCases.ModelViewTestCase):
         self.assertEqual(queries(0, 5), queries(5, 40))
         self.assertEqual(Subnet.objects.filter(name__startswith="bulk-").count(), 45)
 
+    def test_a_page_of_slices_of_many_segments_costs_its_baseline(self) -> None:
+        # Each segment's node and infrastructure addresses (the slices' drift) are read
+        # together with the others', not segment by segment.
+        self.grant("view")
+        Subnet.objects.all().delete()
+        for index in range(4):
+            segment = make_segment(f"10.{index}.0.0/24", f"10.{index}.0.1", f"seg-{index}")
+            make_node(segment, f"10.{index}.0.5", name=f"node-{index}")
+            carve_segment(segment, network=self.underlay, name=f"slice-{index}", size=10)
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(self.list_url())
+        self.assertStatus(response, 200)
+        self.assertEqual(len(response.data["results"]), 4)
+        # The base queries, then the segments' node addresses and their reservations.
+        self.assertEqual(len(queries), self.list_queries + 2)
+
     def test_drift_lists_node_addresses_missing_from_exclude_ips(self) -> None:
         self.grant("view")
         segment = make_segment("10.9.0.0/24", gateway="10.9.0.1", name="drift")

@@ -11,7 +11,12 @@ from planner.api.serializers.actions import (
     UsageRequestSerializer,
     UsageResultSerializer,
 )
-from planner.api.serializers.base import BriefRelatedField, BriefSerializer, PlannerModelSerializer
+from planner.api.serializers.base import (
+    BriefRelatedField,
+    BriefSerializer,
+    PlannerModelSerializer,
+    brief_names,
+)
 from planner.api.serializers.changes import ObjectChangeSerializer
 from planner.api.serializers.clusters import ClusterSerializer, NetworkSerializer, SubnetSerializer
 from planner.api.serializers.observed import (
@@ -64,4 +69,5 @@ __all__ = [
     "SyncRunSerializer",
     "UsageRequestSerializer",
     "UsageResultSerializer",
+    "brief_names",
 ]

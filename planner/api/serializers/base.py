@@ -3,13 +3,16 @@ validation on save, all-or-nothing bulk create, and fields measured a page at a 
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import Model
+from django.db.models import F, Model
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
@@ -90,15 +93,44 @@ class BriefSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True)
 
 
+def brief_name(relation: str) -> str:
+    """The annotation that holds a row's related object's name (brief_names)."""
+    return f"{relation}_brief_name"
+
+
+def brief_names(relations: Sequence[str]) -> dict[str, F]:
+    """Annotations of each related object's name, which BriefRelatedField shows with the
+    row's foreign key: a page of rows reads the names joined, and builds no related object
+    per row."""
+    return {brief_name(relation): F(f"{relation}__name") for relation in relations}
+
+
+@dataclass(frozen=True)
+class RelatedName:
+    """What a brief form shows of a related object: its model, id and name."""
+
+    model: type[Model]
+    pk: Any
+    name: str
+
+
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     """A relation written as the related object's id and read as its brief form
-    (BriefSerializer). The viewsets select the related objects with their rows.
+    (BriefSerializer): from the name a list annotated (brief_names) and the row's foreign
+    key, else from the related object.
 
     Documented in the schema by `planner.api.schema.BriefRelatedFieldExtension`.
     """
 
     def use_pk_only_optimization(self) -> bool:
         return False
+
+    def get_attribute(self, instance: Model) -> Any:
+        name = getattr(instance, brief_name(self.source), None)
+        if name is None:  # not annotated, or no related object (then no query either)
+            return super().get_attribute(instance)
+        relation = type(instance)._meta.get_field(self.source)
+        return RelatedName(relation.related_model, getattr(instance, relation.attname), name)
 
     def to_internal_value(self, data: Any) -> Model:
         # A bulk request names the same few objects many times: read each once per request.
@@ -108,14 +140,15 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
             cache[key] = super().to_internal_value(data)
         return cache[key]
 
-    def to_representation(self, value: Model) -> dict[str, Any]:
+    def to_representation(self, value: Model | RelatedName) -> dict[str, Any]:
         # A page of rows names the same few clusters and networks over and over: each
         # object's brief form is built once per request.
         briefs = self.context.setdefault(BRIEF_FORMS, {})
-        key = (type(value), value.pk)
+        model = value.model if isinstance(value, RelatedName) else type(value)
+        key = (model, value.pk)
         if key not in briefs:
             url = reverse(
-                detail_view_name(type(value)),
+                detail_view_name(model),
                 kwargs={"pk": value.pk},
                 request=self.context.get("request"),
             )
@@ -162,6 +195,16 @@ class BulkListSerializer(serializers.ListSerializer):
         return created
 
 
+class TimestampField(serializers.DateTimeField):
+    """DRF's DateTimeField in the time zone of the settings, taken once per field rather than
+    looked up for every value shown: nothing in the API activates another one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if settings.USE_TZ:
+            kwargs.setdefault("default_timezone", timezone.get_default_timezone())
+        super().__init__(**kwargs)
+
+
 class PlannerModelSerializer(serializers.ModelSerializer):
     """Relations read as brief objects; saves run the model's full_clean() first.
 
@@ -169,6 +212,10 @@ class PlannerModelSerializer(serializers.ModelSerializer):
     its errors come back as field errors."""
 
     serializer_related_field = BriefRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: TimestampField,
+    }
 
     class Meta:
         list_serializer_class = BulkListSerializer

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from planner.api.serializers.base import PageReadingField, ReadOnlyObjectField
+from planner.api.serializers.base import PageReadingField, ReadOnlyObjectField, TimestampField
 from planner.models import Subnet
 from planner.services.utilization import SpaceUsage, subnet_observed
 
@@ -17,7 +17,7 @@ class ObservedUsageSerializer(serializers.Serializer):
 
 class ObservedStatusSerializer(ObservedUsageSerializer):
     total = serializers.IntegerField()
-    observed_at = serializers.DateTimeField()
+    observed_at = TimestampField()
 
 
 class SpaceUtilizationSerializer(serializers.Serializer):
@@ -76,7 +76,7 @@ class SpaceUtilizationField(PageReadingField):
 class SubnetUtilizationField(ReadOnlyObjectField):
     """Planned capacity and the observed status annotated by the viewset's queryset."""
 
-    observed_at = serializers.DateTimeField()
+    observed_at = TimestampField()
 
     def to_representation(self, subnet: Subnet) -> dict[str, Any]:
         observed = subnet_observed(subnet)
