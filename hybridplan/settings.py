@@ -129,7 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = True
+# Nothing is translated: English only, and no language looked up for each URL reversed.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
