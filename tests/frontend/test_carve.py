@@ -29,6 +29,18 @@ def slice_request(plan: dict, **values) -> dict:
     }
 
 
+def block_request(plan: dict, **values) -> dict:
+    overlay = plan["networks"][2]
+    return {
+        "pool": plan["pool"].pk,
+        "cluster": overlay.cluster_id,
+        "network": overlay.pk,
+        "name": "init-b",
+        "action": "preview",
+        **values,
+    }
+
+
 def test_the_preview_shows_the_exact_cr_and_stores_nothing(planner_client, plan):
     # A node inside the window asked for: it must appear in excludeIPs.
     make_node(plan["segment"], "192.168.56.75", name="node-75")
@@ -51,15 +63,7 @@ def test_the_preview_shows_the_exact_cr_and_stores_nothing(planner_client, plan)
 
 
 def test_a_block_of_a_pool_is_previewed_and_carved(planner_client, plan):
-    overlay = plan["networks"][2]
-    data = {
-        "pool": plan["pool"].pk,
-        "cluster": overlay.cluster_id,
-        "network": overlay.pk,
-        "name": "init-b",
-        "prefixlen": 24,
-        "action": "preview",
-    }
+    data = block_request(plan, prefixlen=24)
     cr = yaml.safe_load(planner_client.post(CARVE_URL, data).context["preview"].manifest)
     assert cr["spec"]["range"]["cidr"] == "100.65.0.0/24"
     planner_client.post(CARVE_URL, {**data, "action": "create"})
@@ -94,15 +98,7 @@ def test_carve_errors_land_on_their_field(planner_client, plan, values, field, w
 
 
 def test_a_pool_block_needs_a_prefix_length(planner_client, plan):
-    overlay = plan["networks"][2]
-    data = {
-        "pool": plan["pool"].pk,
-        "cluster": overlay.cluster_id,
-        "network": overlay.pk,
-        "name": "init-b",
-        "action": "preview",
-    }
-    response = planner_client.post(CARVE_URL, data)
+    response = planner_client.post(CARVE_URL, block_request(plan))
     assert response.context["form"].errors["prefixlen"]
 
 
