@@ -262,6 +262,15 @@ def test_a_second_apply_of_a_cluster_is_refused_while_one_is_active(celery_worke
     assert SyncRun.objects.filter(cluster=prod_a, action=SyncActionChoices.APPLY).count() == 2
 
 
+def wait_until_mid_apply(run: SyncRun) -> None:
+    """Until the worker's apply `run` has applied some of the MANY_BLOCKS, not all."""
+    deadline = time.monotonic() + MID_RUN_TIMEOUT_S
+    while not (run.done and run.done < MANY_BLOCKS) and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        run.refresh_from_db()
+    assert 0 < run.done < MANY_BLOCKS, "the apply was not caught in the middle"
+
+
 def test_a_cluster_stopped_mid_apply_is_retried_then_failed_and_a_later_apply_completes(
     celery_worker, kube_clusters
 ):
@@ -275,11 +284,7 @@ def test_a_cluster_stopped_mid_apply_is_retried_then_failed_and_a_later_apply_co
         bulk_overlay_blocks(overlay, MANY_BLOCKS)
 
         run = start_apply(cluster)
-        deadline = time.monotonic() + MID_RUN_TIMEOUT_S
-        while not (run.done and run.done < MANY_BLOCKS) and time.monotonic() < deadline:
-            time.sleep(POLL_S)
-            run.refresh_from_db()
-        assert 0 < run.done < MANY_BLOCKS, "the apply was not caught in the middle"
+        wait_until_mid_apply(run)
         proxy.stop()
 
         failed = wait_for(run)
@@ -310,11 +315,7 @@ def test_a_pull_while_an_apply_runs_reads_the_cluster_as_it_is_and_both_finish(
     bulk_overlay_blocks(overlay, MANY_BLOCKS)
 
     apply = start_apply(cluster)
-    deadline = time.monotonic() + MID_RUN_TIMEOUT_S
-    while not (apply.done and apply.done < MANY_BLOCKS) and time.monotonic() < deadline:
-        time.sleep(POLL_S)
-        apply.refresh_from_db()
-    assert 0 < apply.done < MANY_BLOCKS, "the apply was not caught in the middle"
+    wait_until_mid_apply(apply)
     # The pull runs here, beside the worker's apply: a pull is not held up by an apply.
     during = run_here(cluster, SyncActionChoices.PULL)
 
@@ -339,11 +340,7 @@ def test_a_worker_killed_in_the_middle_of_an_apply_leaves_a_run_the_reaper_fails
     try:
         run = SyncRun.objects.create(cluster=cluster, action=SyncActionChoices.APPLY)
         apply_cluster_run.apply_async((run.pk,), queue=doomed.queue)
-        deadline = time.monotonic() + MID_RUN_TIMEOUT_S
-        while not (run.done and run.done < MANY_BLOCKS) and time.monotonic() < deadline:
-            time.sleep(POLL_S)
-            run.refresh_from_db()
-        assert 0 < run.done < MANY_BLOCKS, "the apply was not caught in the middle"
+        wait_until_mid_apply(run)
         doomed.process.kill()
         doomed.process.wait()
     finally:
